@@ -1,0 +1,179 @@
+package io.sluice.tools.forward;
+
+import io.sluice.dataplane.frame.Burst;
+import io.sluice.dataplane.frame.FramePool;
+import io.sluice.dataplane.io.xdp.XdpPort;
+import io.sluice.dataplane.worker.Worker;
+import io.sluice.ffi.bpf.XdpSelection;
+import io.sluice.ffi.xdp.Umem;
+import io.sluice.ffi.xdp.XskSocket;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+/**
+ * {@code sluice forward}: an AF_XDP port that sends every frame it receives back out of the same
+ * interface, optionally with the Ethernet addresses swapped, on one pinned worker. The I/O
+ * benchmark runs it against the C reference forwarder with the same arguments and output.
+ * <p>
+ * Prints {@code READY} once the socket is bound, and at the end one JSON line:
+ * {@code {"rx":N,"tx":N,"txDropped":N,"cpu":N}}.
+ */
+public final class ForwardMain
+{
+    private ForwardMain()
+    {
+    }
+
+    /** The per-burst work: echo, with the MACs swapped when asked. */
+    static final class Echo implements Worker.Job
+    {
+        private final XdpPort port;
+        private final Burst burst;
+        private final boolean macSwap;
+
+        Echo(final XdpPort port, final FramePool pool, final int batch, final boolean macSwap)
+        {
+            this.port = port;
+            this.burst = new Burst(pool.memory(), batch);
+            this.macSwap = macSwap;
+        }
+
+        @Override
+        public int doWork()
+        {
+            final int n = port.receive(burst);
+            if (n == 0)
+            {
+                return port.poll();
+            }
+            if (macSwap)
+            {
+                final MemorySegment mem = burst.memory();
+                for (int i = 0; i < n; i++)
+                {
+                    swapMacs(mem, burst.address(i));
+                }
+            }
+            port.transmit(burst);
+            return n;
+        }
+    }
+
+    /** Swaps destination and source Ethernet addresses in place. */
+    static void swapMacs(final MemorySegment mem, final long at)
+    {
+        final int d0 = mem.get(JAVA_INT_UNALIGNED, at);
+        final short d1 = mem.get(JAVA_SHORT_UNALIGNED, at + 4);
+        final int s0 = mem.get(JAVA_INT_UNALIGNED, at + 6);
+        final short s1 = mem.get(JAVA_SHORT_UNALIGNED, at + 10);
+        mem.set(JAVA_INT_UNALIGNED, at, s0);
+        mem.set(JAVA_SHORT_UNALIGNED, at + 4, s1);
+        mem.set(JAVA_INT_UNALIGNED, at + 6, d0);
+        mem.set(JAVA_SHORT_UNALIGNED, at + 10, d1);
+    }
+
+    public static int run(final String[] args) throws InterruptedException
+    {
+        String iface = null;
+        int queue = 0;
+        int cpu = -1;
+        int seconds = 0;
+        int batch = 64;
+        boolean macSwap = false;
+        boolean driver = false;
+        XskSocket.CopyMode mode = XskSocket.CopyMode.AUTO;
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--iface" -> iface = value(args, ++i, "--iface");
+                case "--queue" -> queue = Integer.parseInt(value(args, ++i, "--queue"));
+                case "--cpu" -> cpu = Integer.parseInt(value(args, ++i, "--cpu"));
+                case "--seconds" -> seconds = Integer.parseInt(value(args, ++i, "--seconds"));
+                case "--batch" -> batch = Integer.parseInt(value(args, ++i, "--batch"));
+                case "--mac-swap" -> macSwap = true;
+                case "--driver" -> driver = true;
+                case "--copy" -> mode = XskSocket.CopyMode.COPY;
+                case "--zero-copy" -> mode = XskSocket.CopyMode.ZERO_COPY;
+                default -> throw new IllegalArgumentException("forward: unknown argument '" + args[i] +
+                    "'; usage: forward --iface IF [--queue Q] [--cpu N] [--seconds N] [--batch N] [--mac-swap] " +
+                    "[--driver] [--copy|--zero-copy]");
+            }
+        }
+        if (iface == null)
+        {
+            throw new IllegalArgumentException("forward: --iface is required");
+        }
+        if (batch < 1 || batch > 256)
+        {
+            throw new IllegalArgumentException("forward: --batch " + batch + " out of range 1..256");
+        }
+
+        final Umem umem = Umem.allocate(2048, 16384, 128, false);
+        final FramePool pool = XdpPort.poolFor(umem);
+        final XdpPort port = XdpPort.open(iface, queue, umem, pool, XdpSelection.everything(),
+            XskSocket.Config.defaults().withCopyMode(mode), driver);
+        final Worker worker = new Worker("forward-" + iface, cpu, new Echo(port, pool, batch, macSwap), null);
+        final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
+
+        final CountDownLatch stop = new CountDownLatch(1);
+        final CountDownLatch done = new CountDownLatch(1);
+        final Thread hook = new Thread(() ->
+        {
+            stop.countDown();
+            try
+            {
+                done.await(5, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ignored)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        AgentRunner.startOnThread(runner);
+        System.out.println("READY " + port.name() + (port.socket().zeroCopy() ? " zero-copy" : " copy") + " mode");
+        System.out.flush();
+        try
+        {
+            if (seconds > 0)
+            {
+                stop.await(seconds, TimeUnit.SECONDS);
+            }
+            else
+            {
+                stop.await();
+            }
+        }
+        finally
+        {
+            runner.close();
+            final long[] ks = port.kernelStatistics();
+            System.out.println("{\"rx\":" + port.counters().rxPackets + ",\"tx\":" + port.counters().txPackets +
+                ",\"txDropped\":" + port.counters().txDropped + ",\"txErrors\":" + port.counters().txErrors +
+                ",\"kernelRxDropped\":" + ks[0] + ",\"kernelRxRingFull\":" + ks[3] + ",\"kernelFillEmpty\":" + ks[4] +
+                ",\"cpu\":" + worker.runningOnCpu() + "}");
+            System.out.flush();
+            port.close();
+            umem.close();
+            done.countDown();
+        }
+        return 0;
+    }
+
+    private static String value(final String[] args, final int i, final String flag)
+    {
+        if (i >= args.length)
+        {
+            throw new IllegalArgumentException("forward: " + flag + " needs a value");
+        }
+        return args[i];
+    }
+}
