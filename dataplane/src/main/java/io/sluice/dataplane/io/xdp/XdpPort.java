@@ -93,6 +93,12 @@ public final class XdpPort implements Port
         {
             throw new IllegalArgumentException("frame pool is not over this UMEM");
         }
+        if (umem.frameCount() < config.fillSize())
+        {
+            throw new IllegalArgumentException("UMEM of " + umem.frameCount() + " frames is too small for AF_XDP on " +
+                program.ifname() + " queue " + queue + ": its fill ring alone holds " + config.fillSize() +
+                " frames; allocate at least " + (config.fillSize() + config.txSize()) + " frames or use smaller rings");
+        }
         final XskSocket socket = XskSocket.open(umem, program.ifname(), queue, config);
         try
         {

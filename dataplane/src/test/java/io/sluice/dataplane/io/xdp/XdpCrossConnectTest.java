@@ -9,7 +9,8 @@ import io.sluice.ffi.xdp.Umem;
 import io.sluice.ffi.xdp.XskSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -54,8 +55,9 @@ class XdpCrossConnectTest
         }
     }
 
-    @Test
-    void forwardsFramesBetweenTwoPortsOfOneUmemByteIdentical() throws Exception
+    @ParameterizedTest(name = "driver mode {0}")
+    @ValueSource(booleans = {false, true})
+    void forwardsFramesBetweenTwoPortsOfOneUmemByteIdentical(final boolean driverMode) throws Exception
     {
         final String a = lab.namespace("a");
         final String dut = lab.namespace("dut");
@@ -70,8 +72,8 @@ class XdpCrossConnectTest
         final XdpPort p2;
         try (NetNs ignored = NetNs.enter(dut))
         {
-            p1 = XdpPort.open(left[1], 0, umem, pool, XdpSelection.everything(), config, false);
-            p2 = XdpPort.open(right[0], 0, umem, pool, XdpSelection.everything(), config, false);
+            p1 = XdpPort.open(left[1], 0, umem, pool, XdpSelection.everything(), config, driverMode);
+            p2 = XdpPort.open(right[0], 0, umem, pool, XdpSelection.everything(), config, driverMode);
         }
         final AtomicBoolean running = new AtomicBoolean(true);
         final Thread wire = new Thread(() ->
