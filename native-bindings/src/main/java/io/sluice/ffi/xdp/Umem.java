@@ -22,7 +22,7 @@ public final class Umem implements AutoCloseable
     private final int frameCount;
     private final int headroom;
     private final boolean hugePages;
-    private XskSocket owner;
+    private final java.util.ArrayList<XskSocket> sockets = new java.util.ArrayList<>();
     private boolean closed;
 
     private Umem(
@@ -102,15 +102,30 @@ public final class Umem implements AutoCloseable
         return hugePages;
     }
 
-    /** The socket the UMEM is registered with, or null before the first socket. */
+    /**
+     * A live socket the UMEM is registered through, for a new socket to share, or null when none is
+     * open (the next socket registers the memory again). The kernel keeps a shared UMEM alive while
+     * any socket on it is open, so any of them will do.
+     */
     XskSocket owner()
     {
-        return owner;
+        return sockets.isEmpty() ? null : sockets.get(0);
     }
 
-    void owner(final XskSocket socket)
+    void attached(final XskSocket socket)
     {
-        owner = socket;
+        sockets.add(socket);
+    }
+
+    void detached(final XskSocket socket)
+    {
+        sockets.remove(socket);
+    }
+
+    /** How many open sockets use this UMEM. */
+    public int socketCount()
+    {
+        return sockets.size();
     }
 
     @Override
@@ -118,6 +133,11 @@ public final class Umem implements AutoCloseable
     {
         if (!closed)
         {
+            if (!sockets.isEmpty())
+            {
+                throw new IllegalStateException("UMEM still used by " + sockets.size() +
+                    " AF_XDP socket(s); close them first");
+            }
             closed = true;
             Libc.munmap(memory);
         }

@@ -172,6 +172,12 @@ public final class XskRing
         return prod - cons;
     }
 
+    /** The kernel's consumer index of a producer ring: slots from here to ours are still ours to reclaim. */
+    public int kernelConsumerIndex()
+    {
+        return (int)INT.getAcquire(map, consumerOffset);
+    }
+
     boolean isProducerSide()
     {
         return producerSide;

@@ -201,10 +201,7 @@ public final class XskSocket implements AutoCloseable
             final boolean zeroCopy = (opts.get(JAVA_INT, 0) & XDP_OPTIONS_ZEROCOPY) != 0;
 
             final XskSocket socket = new XskSocket(fd, ifname, ifindex, queue, umem, rx, tx, fill, completion, zeroCopy);
-            if (owner == null)
-            {
-                umem.owner(socket);
-            }
+            umem.attached(socket);
             return socket;
         }
         catch (final RuntimeException e)
@@ -366,6 +363,7 @@ public final class XskSocket implements AutoCloseable
         if (!closed)
         {
             closed = true;
+            umem.detached(this);
             Libc.munmap(rx.mapping());
             Libc.munmap(tx.mapping());
             Libc.munmap(fill.mapping());

@@ -272,6 +272,41 @@ public final class XdpPort implements Port
         fill.submit();
     }
 
+    /**
+     * Gives back to the pool every frame this socket lent the kernel, so a closed port does not
+     * shrink a shared pool: transmits still in flight (briefly waited for), unread RX, completions,
+     * and fill slots the kernel never took. Runs after the socket left the XSKMAP, so no new
+     * frame arrives.
+     */
+    private void reclaimFrames()
+    {
+        final long deadline = System.nanoTime() + 100_000_000L;
+        while (tx.outstanding() > 0 && System.nanoTime() < deadline)
+        {
+            socket.kickTx();
+            reapCompletions();
+        }
+        while (reapCompletions() > 0)
+        {
+            // drain
+        }
+        for (int i = tx.kernelConsumerIndex(); i != tx.producerIndex(); i++)
+        {
+            pool.release(tx.address(i)); // never sent
+        }
+        final int unread = rx.available(rx.size());
+        final int firstRx = rx.consumerIndex();
+        for (int i = 0; i < unread; i++)
+        {
+            pool.release(rx.address(firstRx + i));
+        }
+        rx.release(unread);
+        for (int i = fill.kernelConsumerIndex(); i != fill.producerIndex(); i++)
+        {
+            pool.release(fill.address(i));
+        }
+    }
+
     /** The kernel's view: rx_dropped, rx_invalid_descs, tx_invalid_descs, rx_ring_full, fill_empty, tx_empty. */
     public long[] kernelStatistics()
     {
@@ -293,6 +328,7 @@ public final class XdpPort implements Port
             try
             {
                 program.unregister(socket.queue());
+                reclaimFrames();
             }
             finally
             {

@@ -36,6 +36,7 @@ class XdpFaultsTest
 {
     private NetnsLab lab;
     private String ns;
+    private String peer;
     private String ifname;
 
     @BeforeEach
@@ -48,7 +49,7 @@ class XdpFaultsTest
         }
         assumeTrue(why == null, why);
         lab = NetnsLab.create();
-        final String peer = lab.namespace("p");
+        peer = lab.namespace("p");
         ns = lab.namespace("dut");
         ifname = lab.veth(peer, "10.79.0.1/24", ns, "10.79.0.2/24")[1];
     }
@@ -148,6 +149,27 @@ class XdpFaultsTest
         }
         assertEquals(before, openFds(), "file descriptors leaked");
         assertFalse(xdpAttached(), "program left attached after a refused open");
+    }
+
+    @Test
+    void reopeningAQueueRightAfterCloseSucceeds() throws Exception
+    {
+        try (Umem umem = Umem.allocate(2048, 8192, 128, false); NetNs ignored = NetNs.enter(ns))
+        {
+            final io.sluice.dataplane.frame.FramePool pool = XdpPort.poolFor(umem);
+            for (int i = 0; i < 5; i++)
+            {
+                // the kernel may still be tearing the previous socket down: bind retries EBUSY
+                final XdpPort port = XdpPort.open(ifname, 0, umem, pool, XdpSelection.everything(),
+                    XskSocket.Config.defaults().withCopyMode(XskSocket.CopyMode.COPY), false);
+                assertTrue(pool.available() < pool.capacity(), "fill ring stocked from the pool");
+                // frames arrive and sit unread in the RX ring until close
+                lab.tryExec(peer, "ping", "-c", "3", "-i", "0.01", "-W", "1", "10.79.0.2");
+                port.close();
+                assertEquals(pool.capacity(), pool.available(), "every lent frame back in the pool after close");
+            }
+        }
+        assertFalse(xdpAttached());
     }
 
     @Test
