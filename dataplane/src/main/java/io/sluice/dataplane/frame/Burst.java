@@ -66,6 +66,19 @@ public final class Burst
         count++;
     }
 
+    /** Appends a descriptor if there is room; returns false (and appends nothing) when full. */
+    public boolean offer(final long addr, final int len)
+    {
+        if (count == address.length)
+        {
+            return false;
+        }
+        address[count] = addr;
+        length[count] = len;
+        count++;
+        return true;
+    }
+
     public void set(final int i, final long addr, final int len)
     {
         address[i] = addr;

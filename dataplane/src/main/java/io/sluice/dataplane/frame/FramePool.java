@@ -87,6 +87,12 @@ public final class FramePool
         return dataOffset;
     }
 
+    /** The index (0..capacity-1) of the frame holding {@code address}: the key of per-frame metadata. */
+    public int index(final long address)
+    {
+        return (int)(address >>> frameShift);
+    }
+
     /** The base offset of the frame holding {@code address}. */
     public long frameOf(final long address)
     {

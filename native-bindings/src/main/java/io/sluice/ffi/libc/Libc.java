@@ -90,6 +90,12 @@ public final class Libc
         errnoCall("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle READ = errnoCall("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle WRITE = errnoCall("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    // read/write with the buffer as a plain address: a port moving one frame of a large pool passes
+    // pool base + offset and creates no slice segment per packet (pointers are 64-bit longs on LP64)
+    private static final MethodHandle READ_AT = errnoCall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE_AT = errnoCall("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    // readv: a TUN read cuts a packet to the buffer and returns the cut length; a second buffer shows the rest
+    private static final MethodHandle READV = errnoCall("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle OPEN = LINKER.downcallHandle(
         LOOKUP.findOrThrow("open"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
         ERRNO_CAPTURE, Linker.Option.firstVariadicArg(2));
@@ -554,6 +560,58 @@ public final class Libc
         try
         {
             final long rc = (long)WRITE.invokeExact(callState, fd, buf, len);
+            return rc < 0 ? -errno(callState) : rc;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * read into native memory at {@code address} (not bounds-checked: the caller owns
+     * {@code len} bytes there), returning bytes read or {@code -errno}. Allocates nothing.
+     */
+    public static long readRaw(final MemorySegment callState, final int fd, final long address, final long len)
+    {
+        try
+        {
+            final long rc = (long)READ_AT.invokeExact(callState, fd, address, len);
+            return rc < 0 ? -errno(callState) : rc;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * write from native memory at {@code address} (not bounds-checked), returning bytes written or
+     * {@code -errno}. Allocates nothing.
+     */
+    public static long writeRaw(final MemorySegment callState, final int fd, final long address, final long len)
+    {
+        try
+        {
+            final long rc = (long)WRITE_AT.invokeExact(callState, fd, address, len);
+            return rc < 0 ? -errno(callState) : rc;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * readv into the {@code count} {@code struct iovec}s (16 bytes each: base address, length) in
+     * {@code iov}, returning bytes read or {@code -errno}. Allocates nothing.
+     */
+    public static long readvRaw(
+        final MemorySegment callState, final int fd, final MemorySegment iov, final int count)
+    {
+        try
+        {
+            final long rc = (long)READV.invokeExact(callState, fd, iov, count);
             return rc < 0 ? -errno(callState) : rc;
         }
         catch (final Throwable t)

@@ -1,6 +1,10 @@
 package io.sluice.tools.forward;
 
+import io.sluice.dataplane.Dataplane;
 import io.sluice.dataplane.frame.Burst;
+import io.sluice.dataplane.iface.Interface;
+import io.sluice.dataplane.packet.Bytes;
+import io.sluice.ffi.libc.NetIf;
 import io.sluice.dataplane.frame.FramePool;
 import io.sluice.dataplane.io.xdp.XdpPort;
 import io.sluice.dataplane.worker.Worker;
@@ -87,6 +91,10 @@ public final class ForwardMain
         int seconds = 0;
         int batch = 64;
         boolean macSwap = false;
+        String job = "echo";
+        String localIp = "192.0.2.1";
+        String peerIp = "192.0.2.2";
+        String peerMac = null;
         boolean driver = false;
         XskSocket.CopyMode mode = XskSocket.CopyMode.AUTO;
         for (int i = 0; i < args.length; i++)
@@ -99,12 +107,16 @@ public final class ForwardMain
                 case "--seconds" -> seconds = Integer.parseInt(value(args, ++i, "--seconds"));
                 case "--batch" -> batch = Integer.parseInt(value(args, ++i, "--batch"));
                 case "--mac-swap" -> macSwap = true;
+                case "--mode" -> job = value(args, ++i, "--mode");
+                case "--local-ip" -> localIp = value(args, ++i, "--local-ip");
+                case "--peer-ip" -> peerIp = value(args, ++i, "--peer-ip");
+                case "--peer-mac" -> peerMac = value(args, ++i, "--peer-mac");
                 case "--driver" -> driver = true;
                 case "--copy" -> mode = XskSocket.CopyMode.COPY;
                 case "--zero-copy" -> mode = XskSocket.CopyMode.ZERO_COPY;
                 default -> throw new IllegalArgumentException("forward: unknown argument '" + args[i] +
                     "'; usage: forward --iface IF [--queue Q] [--cpu N] [--seconds N] [--batch N] [--mac-swap] " +
-                    "[--driver] [--copy|--zero-copy]");
+                    "[--driver] [--copy|--zero-copy] [--mode echo|route|gre --local-ip A --peer-ip B --peer-mac M]");
             }
         }
         if (iface == null)
@@ -120,7 +132,13 @@ public final class ForwardMain
         final FramePool pool = XdpPort.poolFor(umem);
         final XdpPort port = XdpPort.open(iface, queue, umem, pool, XdpSelection.everything(),
             XskSocket.Config.defaults().withCopyMode(mode), driver);
-        final Worker worker = new Worker("forward-" + iface, cpu, new Echo(port, pool, batch, macSwap), null);
+        final Worker.Job work = switch (job)
+        {
+            case "echo" -> new Echo(port, pool, batch, macSwap);
+            case "route", "gre" -> routed(job, port, pool, iface, localIp, peerIp, peerMac);
+            default -> throw new IllegalArgumentException("forward: --mode " + job + " is not echo, route or gre");
+        };
+        final Worker worker = new Worker("forward-" + iface, cpu, work, null);
         final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
 
         final CountDownLatch stop = new CountDownLatch(1);
@@ -166,6 +184,39 @@ public final class ForwardMain
             done.countDown();
         }
         return 0;
+    }
+
+    /**
+     * The forwarding graph on one port: every IPv4 packet received is routed back to the peer,
+     * plainly ({@code route}: TTL, checksum, MAC rewrite) or into a GRE tunnel to the peer
+     * ({@code gre}: encapsulation, outer lookup, rewrite). The peer's MAC is static: a generator
+     * does not answer ARP.
+     */
+    private static Worker.Job routed(
+        final String mode, final XdpPort port, final FramePool pool, final String iface, final String localIp,
+        final String peerIp, final String peerMac)
+    {
+        if (peerMac == null)
+        {
+            throw new IllegalArgumentException("forward: --mode " + mode + " needs --peer-mac");
+        }
+        final Dataplane dp = new Dataplane(pool, Dataplane.Context.defaults());
+        final Interface ifc = dp.addEthernet(iface, port, NetIf.hardwareAddress(iface));
+        final int local = Bytes.parseIp4(localIp);
+        final int peer = Bytes.parseIp4(peerIp);
+        dp.setAddress(ifc, local, 24);
+        dp.addNeighbour(ifc, peer, Bytes.parseMac(peerMac));
+        if (mode.equals("gre"))
+        {
+            final Interface tunnel = dp.addGreTunnel("Tunnel0", local, peer, 1, false);
+            tunnel.mtu(1500);
+            dp.addRoute(0, 0, tunnel, 0);
+        }
+        else
+        {
+            dp.addRoute(0, 0, ifc, peer);
+        }
+        return dp.job();
     }
 
     private static String value(final String[] args, final int i, final String flag)

@@ -1,0 +1,570 @@
+package io.sluice.dataplane;
+
+import io.sluice.dataplane.arp.ArpInput;
+import io.sluice.dataplane.arp.NeighbourTable;
+import io.sluice.dataplane.ethernet.EthernetInput;
+import io.sluice.dataplane.frame.Burst;
+import io.sluice.dataplane.frame.FramePool;
+import io.sluice.dataplane.graph.Graph;
+import io.sluice.dataplane.graph.Node;
+import io.sluice.dataplane.gre.GreInput;
+import io.sluice.dataplane.gre.GreOutput;
+import io.sluice.dataplane.gre.GreTunnel;
+import io.sluice.dataplane.gre.GreTunnels;
+import io.sluice.dataplane.iface.Interface;
+import io.sluice.dataplane.iface.InterfaceTable;
+import io.sluice.dataplane.ip4.Adjacencies;
+import io.sluice.dataplane.ip4.IcmpSender;
+import io.sluice.dataplane.ip4.Ip4Input;
+import io.sluice.dataplane.ip4.Ip4Local;
+import io.sluice.dataplane.ip4.Ip4Lookup;
+import io.sluice.dataplane.ip4.Ip4Rewrite;
+import io.sluice.dataplane.ip4.Reassembler;
+import io.sluice.dataplane.ip4.fib.Ip4Fib;
+import io.sluice.dataplane.l2tp.L2tpSession;
+import io.sluice.dataplane.l2tp.L2tpSessions;
+import io.sluice.dataplane.l2tp.L2tpv2Input;
+import io.sluice.dataplane.l2tp.L2tpv2Output;
+import io.sluice.dataplane.l2tp.L2tpv3Input;
+import io.sluice.dataplane.l2tp.L2tpv3Output;
+import io.sluice.dataplane.packet.Bytes;
+import io.sluice.dataplane.port.Port;
+import io.sluice.dataplane.punt.PuntQueue;
+import io.sluice.dataplane.worker.Worker;
+
+import java.util.Arrays;
+
+/**
+ * One gateway's forwarding state and its graph: interfaces, FIB and adjacencies, neighbours,
+ * tunnels and sessions, and the nodes, wired. Configuration calls come from the control side
+ * (tests, the config loader, later the control process over IPC); {@link #job()} is what a
+ * worker runs.
+ * <pre>
+ *  port -> ethernet-input -> arp-input
+ *                         -> ip4-input -> ip4-lookup -> ip4-local -> gre-input / l2tpv2-input / l2tpv3-input / punt
+ *                                                    -> ip4-rewrite -> port
+ *                                                    -> gre-output / l2tpv2-output -> ip4-lookup (outer)
+ *          (xconnect port) -> l2tpv3-output -> ip4-lookup (outer)
+ * </pre>
+ */
+public final class Dataplane
+{
+    /** Sizes of the tables; defaults suit a gateway, tests pass smaller ones. */
+    public record Context(int maxTbl8Groups, int neighbours, int puntRingBytes, int reassemblySlots, int icmpPerSecond)
+    {
+        public static Context defaults()
+        {
+            return new Context(4096, 4096, 1 << 20, 64, 100);
+        }
+
+        public static Context small()
+        {
+            return new Context(64, 256, 1 << 16, 16, 1000);
+        }
+    }
+
+    private static final long TIMER_NANOS = 100_000_000L;
+
+    private final FramePool pool;
+    private final Graph graph;
+    private final InterfaceTable interfaces = new InterfaceTable();
+    private final Ip4Fib fib;
+    private final Adjacencies adjacencies = new Adjacencies();
+    private final NeighbourTable neighbours;
+    private final GreTunnels greTunnels = new GreTunnels();
+    private final L2tpSessions l2tpSessions = new L2tpSessions();
+    private final PuntQueue punts;
+    private final IcmpSender icmp;
+    private final Reassembler reassembler;
+    private final int dropAdjacency;
+    private int[] portInterface = new int[0];
+    private volatile int[] tunnelKind = new int[0];
+
+    private static final int TUNNEL_GRE = 1;
+    private static final int TUNNEL_L2TPV2 = 2;
+
+    private final EthernetInput ethernetInput;
+    private final ArpInput arpInput;
+    private final Ip4Input ip4Input;
+    private final Ip4Local ip4Local;
+    private final GreInput greInput;
+    private final L2tpv2Input l2tpv2Input;
+    private final L2tpv3Input l2tpv3Input;
+    private final L2tpv3Output l2tpv3Output;
+    private final Ip4Lookup ip4Lookup;
+    private final GreOutput greOutput;
+    private final L2tpv2Output l2tpv2Output;
+    private final Ip4Rewrite ip4Rewrite;
+
+    public Dataplane(final FramePool pool, final Context context)
+    {
+        this.pool = pool;
+        this.graph = new Graph(pool);
+        this.fib = new Ip4Fib(context.maxTbl8Groups());
+        this.neighbours = new NeighbourTable(Integer.highestOneBit(context.neighbours() * 2 - 1));
+        this.punts = new PuntQueue(Integer.highestOneBit(context.puntRingBytes() * 2 - 1));
+        this.icmp = new IcmpSender(this, context.icmpPerSecond(), 20);
+        this.reassembler = new Reassembler(graph, context.reassemblySlots());
+        this.dropAdjacency = adjacencies.add(Adjacencies.DROP, 0, 0);
+        // node order is the order of a packet's first pass; tunnels loop back through ip4-lookup
+        this.ethernetInput = new EthernetInput(this);
+        this.l2tpv3Output = new L2tpv3Output(this);
+        this.arpInput = new ArpInput(this);
+        this.ip4Input = new Ip4Input(this);
+        this.ip4Lookup = new Ip4Lookup(this);
+        this.ip4Local = new Ip4Local(this);
+        this.greInput = new GreInput(this);
+        this.l2tpv2Input = new L2tpv2Input(this);
+        this.l2tpv3Input = new L2tpv3Input(this);
+        this.greOutput = new GreOutput(this);
+        this.l2tpv2Output = new L2tpv2Output(this);
+        this.ip4Rewrite = new Ip4Rewrite(this);
+    }
+
+    // ------------------------------------------------------------------ configuration (control side)
+
+    /** An Ethernet port (AF_XDP, AF_PACKET) as an interface. */
+    public synchronized Interface addEthernet(final String name, final Port port, final long mac)
+    {
+        if (port.linkType() != Port.LinkType.ETHERNET)
+        {
+            throw new IllegalArgumentException("interface " + name + ": port " + port.name() + " is not Ethernet");
+        }
+        return addPortInterface(name, port, Interface.Kind.ETHERNET, mac);
+    }
+
+    /** A port carrying bare IP packets (TUN) as an interface. */
+    public synchronized Interface addIpPort(final String name, final Port port)
+    {
+        return addPortInterface(name, port, Interface.Kind.IP, 0);
+    }
+
+    private Interface addPortInterface(final String name, final Port port, final Interface.Kind kind, final long mac)
+    {
+        final int p = graph.addPort(port);
+        final Interface ifc = interfaces.add(name, kind, p, mac, Interface.DEFAULT_MTU);
+        portInterface = Arrays.copyOf(portInterface, p + 1);
+        portInterface[p] = ifc.index();
+        growTunnelKinds();
+        return ifc;
+    }
+
+    /** {@code ip address A/len}: the connected subnet and the local address go into the FIB. */
+    public synchronized void setAddress(final Interface ifc, final int address, final int prefixLength)
+    {
+        interfaces.setAddress(ifc, address, prefixLength);
+        final int mask = prefixLength == 32 ? -1 : ~(-1 >>> prefixLength);
+        final int kind = ifc.kind() == Interface.Kind.TUNNEL ? Adjacencies.TUNNEL : Adjacencies.ATTACHED;
+        if (prefixLength < 32)
+        {
+            fib.add(address & mask, prefixLength, adjacencies.add(kind, ifc.index(), 0));
+        }
+        fib.add(address, 32, adjacencies.add(Adjacencies.LOCAL, ifc.index(), 0));
+    }
+
+    /**
+     * {@code interface TunnelN} with {@code tunnel mode gre [multipoint]}: a tunnel interface
+     * (IP MTU 1476 by default: 1500 less GRE and outer IPv4).
+     *
+     * @param destination 0 for multipoint GRE
+     * @param key         the tunnel key, or null for none
+     */
+    public synchronized Interface addGreTunnel(
+        final String name, final int source, final int destination, final Integer key, final boolean sequence)
+    {
+        final Interface ifc = interfaces.add(name, Interface.Kind.TUNNEL, -1, 0, 1476);
+        final GreTunnel t = greTunnels.add(ifc.index(), source, destination, key != null, key == null ? 0 : key,
+            sequence, 255);
+        InterfaceTable.tunnelOf(ifc, t.index());
+        growTunnelKinds();
+        setTunnelKind(ifc.index(), TUNNEL_GRE);
+        return ifc;
+    }
+
+    /** A multipoint GRE peer mapping (overlay -> NBMA), as NHRP will install them. */
+    public void mapMgrePeer(final Interface tunnel, final int overlay, final int nbma)
+    {
+        greTunnels.get(tunnel.tunnel()).mapPeer(overlay, nbma);
+    }
+
+    /** An L2TPv3 Ethernet pseudowire: every frame of {@code port} goes into the session and back. */
+    public synchronized L2tpSession addL2tpv3Xconnect(
+        final Interface port, final L2tpSession.Encapsulation encapsulation, final int local, final int remote,
+        final int localSessionId, final int remoteSessionId, final long localCookie, final long remoteCookie,
+        final int cookieLength)
+    {
+        if (port.kind() != Interface.Kind.ETHERNET)
+        {
+            throw new IllegalArgumentException("xconnect needs an Ethernet interface, " + port.name() + " is not");
+        }
+        final L2tpSession s = l2tpSessions.addV3(encapsulation, local, remote, localSessionId, remoteSessionId,
+            localCookie, remoteCookie, cookieLength, port.index());
+        port.xconnectSession(s.index());
+        return s;
+    }
+
+    /** An L2TPv2 data session as a routed interface carrying PPP/IPv4. */
+    public synchronized Interface addL2tpv2Session(
+        final String name, final int local, final int remote, final int localTunnelId, final int localSessionId,
+        final int remoteTunnelId, final int remoteSessionId, final boolean sequencing, final boolean lengthBit)
+    {
+        final Interface ifc = interfaces.add(name, Interface.Kind.TUNNEL, -1, 0, 1460);
+        final L2tpSession s = l2tpSessions.addV2(local, remote, 1701, 1701, localTunnelId, localSessionId,
+            remoteTunnelId, remoteSessionId, ifc.index(), sequencing, lengthBit);
+        InterfaceTable.tunnelOf(ifc, s.index());
+        growTunnelKinds();
+        setTunnelKind(ifc.index(), TUNNEL_L2TPV2);
+        return ifc;
+    }
+
+    /** {@code ip route prefix/len via nextHop out ifc} (nextHop 0: directly connected through ifc). */
+    public synchronized void addRoute(final int prefix, final int length, final Interface ifc, final int nextHop)
+    {
+        final int kind = ifc.kind() == Interface.Kind.TUNNEL ? Adjacencies.TUNNEL : Adjacencies.ATTACHED;
+        fib.add(prefix, length, adjacencies.add(kind, ifc.index(), nextHop));
+    }
+
+    /**
+     * A static neighbour ({@code arp A MAC arpa}): used without ARP, refreshed by nothing. For
+     * peers that do not answer ARP (benchmarks against a generator) and for tests.
+     */
+    public synchronized void addNeighbour(final Interface ifc, final int address, final long mac)
+    {
+        if (neighbours.learn(ifc.index(), address, mac, Long.MAX_VALUE / 2) < 0)
+        {
+            throw new IllegalStateException("neighbour table full adding " + Bytes.ip4ToString(address));
+        }
+    }
+
+    /** A route to Null0: matching packets are dropped and counted. */
+    public synchronized void addNullRoute(final int prefix, final int length)
+    {
+        fib.add(prefix, length, dropAdjacency);
+    }
+
+    public synchronized boolean removeRoute(final int prefix, final int length)
+    {
+        return fib.remove(prefix, length);
+    }
+
+    private void growTunnelKinds()
+    {
+        if (tunnelKind.length < interfaces.size())
+        {
+            tunnelKind = Arrays.copyOf(tunnelKind, interfaces.size() + 16);
+        }
+    }
+
+    private void setTunnelKind(final int iface, final int kind)
+    {
+        final int[] next = tunnelKind.clone();
+        next[iface] = kind;
+        tunnelKind = next;
+    }
+
+    // ------------------------------------------------------------------ data path
+
+    /** The encapsulation node for a packet routed into a tunnel interface. */
+    public Node tunnelOutput(final Interface ifc)
+    {
+        return tunnelKind[ifc.index()] == TUNNEL_L2TPV2 ? l2tpv2Output : greOutput;
+    }
+
+    /** The worker's duty cycle: a burst from each port through the graph, then transmit. */
+    public Worker.Job job()
+    {
+        final Burst rx = new Burst(pool.memory(), Burst.DEFAULT_CAPACITY);
+        final long[] nextTimer = {System.nanoTime() + TIMER_NANOS};
+        return () ->
+        {
+            final long now = System.nanoTime();
+            graph.tick(now);
+            int work = 0;
+            for (int p = 0; p < graph.portCount(); p++)
+            {
+                final Port port = graph.port(p);
+                final int n = port.receive(rx);
+                if (n == 0)
+                {
+                    continue;
+                }
+                graph.captureReceived(p, rx);
+                final Interface ifc = interfaces.get(portInterface[p]);
+                final Node first = ifc.kind() == Interface.Kind.ETHERNET ? ethernetInput : ip4Input;
+                final int[] rxIf = graph.meta().rxInterface;
+                final int[] flags = graph.meta().flags;
+                for (int i = 0; i < n; i++)
+                {
+                    final int frame = pool.index(rx.address(i));
+                    rxIf[frame] = ifc.index();
+                    flags[frame] = 0;
+                    graph.enqueue(first, rx.address(i), rx.length(i));
+                }
+                rx.clear();
+                work += graph.run();
+            }
+            graph.flush();
+            if (now >= nextTimer[0])
+            {
+                nextTimer[0] = now + TIMER_NANOS;
+                reassembler.expireOld(now);
+                ip4Rewrite.expireHeld(now);
+                for (int p = 0; p < graph.portCount(); p++)
+                {
+                    graph.port(p).poll();
+                }
+                publishCounters();
+            }
+            return work;
+        };
+    }
+
+    // ------------------------------------------------------------------ counters and capture (control side)
+
+    /**
+     * Puts this dataplane's counters into a counters file that other processes read
+     * ({@code sluice ctl show counters}): every node's packets and drops by reason, every port's
+     * and tunnel's packets and bytes. Nodes count in plain fields on the worker; the worker
+     * copies them into the file every 100 ms (VPP's per-thread counters, summed when read), so the
+     * per-packet path pays nothing for it. Call before the worker starts.
+     */
+    public synchronized void exportCounters(final io.sluice.dataplane.counters.CountersFile file)
+    {
+        final java.util.List<Runnable> next = new java.util.ArrayList<>(publishers);
+        int stageId = 0;
+        for (final Node n : graph.nodes())
+        {
+            final Node node = n;
+            final org.agrona.concurrent.status.AtomicCounter packets = file.allocateStage(stageId, node.name(), null);
+            next.add(() -> packets.setRelease(node.packets()));
+            for (int r = 0; r < node.dropReasonCount(); r++)
+            {
+                final int reason = r;
+                final org.agrona.concurrent.status.AtomicCounter drop =
+                    file.allocateDrop(stageId, node.name(), reason, node.dropReason(reason), null);
+                next.add(() -> drop.setRelease(node.drops(reason)));
+            }
+            stageId++;
+        }
+        for (int p = 0; p < graph.portCount(); p++)
+        {
+            final io.sluice.dataplane.port.PortCounters c = graph.port(p).counters();
+            final io.sluice.dataplane.counters.PortCounterSet set = io.sluice.dataplane.counters.PortCounterSet.allocate(
+                file, p, interfaces.get(portInterface[p]).name());
+            next.add(() ->
+            {
+                set.rxPackets.setRelease(c.rxPackets);
+                set.rxBytes.setRelease(c.rxBytes);
+                set.txPackets.setRelease(c.txPackets);
+                set.txBytes.setRelease(c.txBytes);
+                set.txDropped.setRelease(c.txDropped);
+                set.rxNoBuffer.setRelease(c.rxNoBuffer);
+                set.txErrors.setRelease(c.txErrors);
+                set.rxErrors.setRelease(c.rxErrors);
+            });
+        }
+        for (int t = 0; t < greTunnels.size(); t++)
+        {
+            final GreTunnel tunnel = greTunnels.get(t);
+            final String name = interfaces.get(tunnel.iface()).name();
+            final org.agrona.concurrent.status.AtomicCounter[] c = new org.agrona.concurrent.status.AtomicCounter[4];
+            final String[] items = {"rx-packets", "rx-bytes", "tx-packets", "tx-bytes"};
+            for (int i = 0; i < 4; i++)
+            {
+                c[i] = file.allocate(io.sluice.dataplane.counters.CounterType.TUNNEL, tunnel.iface(), i + 1,
+                    "tunnel " + name + ": " + items[i]);
+            }
+            next.add(() ->
+            {
+                c[0].setRelease(tunnel.rxPackets());
+                c[1].setRelease(tunnel.rxBytes());
+                c[2].setRelease(tunnel.txPackets());
+                c[3].setRelease(tunnel.txBytes());
+            });
+        }
+        publishers = next;
+    }
+
+    private volatile java.util.List<Runnable> publishers = java.util.List.of();
+
+    /** Copies the worker's counts into the counters file; on the worker (or, in tests, while it is stopped). */
+    public void publishCounters()
+    {
+        for (final Runnable r : publishers)
+        {
+            r.run();
+        }
+    }
+
+    /**
+     * A capture tap at a point of the graph: {@code rx NAME} or {@code tx NAME} for an interface's
+     * port, or a node's name for what enters that node. The tap is installed unarmed; the caller
+     * arms it and runs a {@link io.sluice.dataplane.trace.CaptureRecorder} to write the pcap file.
+     */
+    public synchronized io.sluice.dataplane.trace.CaptureTap capture(final String point)
+    {
+        final String[] words = point.trim().split("\\s+");
+        if (words.length == 2 && (words[0].equals("rx") || words[0].equals("tx")))
+        {
+            final Interface ifc = interfaces.byName(words[1]);
+            if (ifc.port() < 0)
+            {
+                throw new IllegalArgumentException("capture " + point + ": " + ifc.name() +
+                    " is a tunnel; capture its packets at a node (gre-output, gre-input, ...) or on the port");
+            }
+            final io.sluice.dataplane.trace.CaptureTap tap = new io.sluice.dataplane.trace.CaptureTap(point,
+                io.sluice.dataplane.trace.PcapLinkType.of(graph.port(ifc.port()).linkType()));
+            graph.tapPort(ifc.port(), words[0].equals("tx"), tap);
+            return tap;
+        }
+        if (words.length == 1)
+        {
+            final Node node = graph.node(words[0]);
+            if (node == arpInput)
+            {
+                throw new IllegalArgumentException("capture arp-input: ARP has no pcap link type without its " +
+                    "Ethernet header; capture rx of the port instead");
+            }
+            final io.sluice.dataplane.trace.CaptureTap tap =
+                new io.sluice.dataplane.trace.CaptureTap(point, node.inputLinkType());
+            node.tap(tap);
+            return tap;
+        }
+        throw new IllegalArgumentException("capture point '" + point + "': expected 'rx IFNAME', 'tx IFNAME' or a " +
+            "node name (" + graph.nodes().stream().map(Node::name).toList() + ")");
+    }
+
+    // ------------------------------------------------------------------ accessors for nodes, tests, show
+
+    public FramePool pool()
+    {
+        return pool;
+    }
+
+    public Graph graph()
+    {
+        return graph;
+    }
+
+    public InterfaceTable interfaces()
+    {
+        return interfaces;
+    }
+
+    public Ip4Fib fib()
+    {
+        return fib;
+    }
+
+    public Adjacencies adjacencies()
+    {
+        return adjacencies;
+    }
+
+    public NeighbourTable neighbours()
+    {
+        return neighbours;
+    }
+
+    public GreTunnels greTunnels()
+    {
+        return greTunnels;
+    }
+
+    public L2tpSessions l2tpSessions()
+    {
+        return l2tpSessions;
+    }
+
+    public PuntQueue punts()
+    {
+        return punts;
+    }
+
+    public IcmpSender icmp()
+    {
+        return icmp;
+    }
+
+    public Reassembler reassembler()
+    {
+        return reassembler;
+    }
+
+    public EthernetInput ethernetInput()
+    {
+        return ethernetInput;
+    }
+
+    public ArpInput arpInput()
+    {
+        return arpInput;
+    }
+
+    public Ip4Input ip4Input()
+    {
+        return ip4Input;
+    }
+
+    public Ip4Local ip4Local()
+    {
+        return ip4Local;
+    }
+
+    public GreInput greInput()
+    {
+        return greInput;
+    }
+
+    public L2tpv2Input l2tpv2Input()
+    {
+        return l2tpv2Input;
+    }
+
+    public L2tpv3Input l2tpv3Input()
+    {
+        return l2tpv3Input;
+    }
+
+    public L2tpv3Output l2tpv3Output()
+    {
+        return l2tpv3Output;
+    }
+
+    public Ip4Lookup ip4Lookup()
+    {
+        return ip4Lookup;
+    }
+
+    public GreOutput greOutput()
+    {
+        return greOutput;
+    }
+
+    public Ip4Rewrite ip4Rewrite()
+    {
+        return ip4Rewrite;
+    }
+
+    /** Every node's non-zero drop counters, one line each: {@code node: reason N}. */
+    public String dropSummary()
+    {
+        final StringBuilder b = new StringBuilder();
+        for (final Node n : graph.nodes())
+        {
+            for (int i = 0; i < n.dropReasonCount(); i++)
+            {
+                if (n.drops(i) != 0)
+                {
+                    b.append(n.name()).append(": ").append(n.dropReason(i)).append(' ').append(n.drops(i)).append('\n');
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    public static int ip(final String dotted)
+    {
+        return Bytes.parseIp4(dotted);
+    }
+}

@@ -1,0 +1,102 @@
+package io.sluice.dataplane.l2tp;
+
+import io.sluice.dataplane.Dataplane;
+import io.sluice.dataplane.frame.Burst;
+import io.sluice.dataplane.graph.Meta;
+import io.sluice.dataplane.graph.Node;
+import io.sluice.dataplane.iface.Interface;
+import io.sluice.dataplane.packet.Bytes;
+import io.sluice.dataplane.packet.Icmp4;
+import io.sluice.dataplane.packet.Ipv4;
+import io.sluice.dataplane.packet.L2tp;
+import io.sluice.dataplane.packet.Udp;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * l2tpv2-output: an IPv4 packet routed into an L2TPv2 session interface gets PPP
+ * (address/control, protocol 0x0021), the L2TP data header (length and Ns/Nr when the session uses
+ * them), UDP and outer IPv4 in front, without a copy, and goes back to ip4-lookup.
+ */
+public final class L2tpv2Output extends Node
+{
+    private static final int TTL_EXPIRED = 0;
+    private static final int FRAGMENTATION_NEEDED = 1;
+    private static final int RECURSIVE_ROUTING = 2;
+
+    private final Dataplane dp;
+
+    public L2tpv2Output(final Dataplane dp)
+    {
+        super(dp.graph(), "l2tpv2-output", "ttl-expired", "fragmentation-needed", "recursive-routing");
+        this.dp = dp;
+    }
+
+    @Override
+    protected void process(final Burst v)
+    {
+        final MemorySegment m = v.memory();
+        final int[] flags = graph.meta().flags;
+        for (int i = 0; i < v.count(); i++)
+        {
+            final long at = v.address(i);
+            final int len = v.length(i);
+            final int frame = graph.pool().index(at);
+            final Interface ifc = dp.interfaces().get(dp.adjacencies().iface(graph.meta().adjacency[frame]));
+            final L2tpSession s = dp.l2tpSessions().get(ifc.tunnel());
+            if ((flags[frame] & Meta.ENCAPSULATED) != 0)
+            {
+                drop(RECURSIVE_ROUTING, at);
+                continue;
+            }
+            if ((flags[frame] & Meta.LOCAL_ORIGIN) == 0)
+            {
+                if (Ipv4.ttl(m, at) <= 1)
+                {
+                    dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
+                    drop(TTL_EXPIRED, at);
+                    continue;
+                }
+                Ipv4.decrementTtl(m, at);
+            }
+            if (len > ifc.mtu() && (Ipv4.flagsFragment(m, at) & Ipv4.FLAG_DF) != 0)
+            {
+                dp.icmp().sendError(at, len, Icmp4.DEST_UNREACHABLE, Icmp4.CODE_FRAGMENTATION_NEEDED, ifc.mtu());
+                drop(FRAGMENTATION_NEEDED, at);
+                continue;
+            }
+            long p = at - 4;
+            Bytes.u16(m, p, L2tp.PPP_ADDRESS_CONTROL);
+            Bytes.u16(m, p + 2, L2tp.PPP_IPV4);
+            final int l2Header = 6 + (s.lengthBit ? 2 : 0) + (s.sequencing ? 4 : 0);
+            p -= l2Header;
+            final int l2len = (int)(at + len - p);
+            int q = 0;
+            Bytes.u16(m, p, 2 | (s.lengthBit ? L2tp.L : 0) | (s.sequencing ? L2tp.S : 0));
+            q += 2;
+            if (s.lengthBit)
+            {
+                Bytes.u16(m, p + q, l2len);
+                q += 2;
+            }
+            Bytes.u16(m, p + q, s.remoteTunnelId);
+            Bytes.u16(m, p + q + 2, s.remoteSessionId);
+            q += 4;
+            if (s.sequencing)
+            {
+                Bytes.u16(m, p + q, s.txNs++ & 0xffff);
+                Bytes.u16(m, p + q + 2, 0);
+            }
+            p -= Udp.LENGTH;
+            Udp.write(m, p, s.localPort, s.remotePort, l2len + Udp.LENGTH);
+            final long outer = p - Ipv4.MIN_LENGTH;
+            final int total = (int)(at + len - outer);
+            Ipv4.write(m, outer, Ipv4.tos(m, at), total, dp.ip4Rewrite().nextId(), 0, 255, Ipv4.PROTO_UDP,
+                s.localAddress, s.remoteAddress);
+            s.txPackets++;
+            s.txBytes += len;
+            flags[frame] = Meta.LOCAL_ORIGIN | Meta.ENCAPSULATED;
+            graph.enqueue(dp.ip4Lookup(), outer, total);
+        }
+    }
+}
