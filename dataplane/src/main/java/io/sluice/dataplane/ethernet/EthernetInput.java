@@ -67,7 +67,14 @@ public final class EthernetInput extends Node
             }
             switch (Ethernet.type(m, at))
             {
-                case Ethernet.TYPE_IPV4 -> graph.enqueue(dp.ip4Input(), at + Ethernet.LENGTH, len - Ethernet.LENGTH);
+                case Ethernet.TYPE_IPV4 ->
+                {
+                    if (Ethernet.isGroup(dst))
+                    {
+                        graph.meta().flags[frame] = Meta.L2_GROUP;
+                    }
+                    graph.enqueue(dp.ip4Input(), at + Ethernet.LENGTH, len - Ethernet.LENGTH);
+                }
                 case Ethernet.TYPE_ARP -> graph.enqueue(dp.arpInput(), at + Ethernet.LENGTH, len - Ethernet.LENGTH);
                 case Ethernet.TYPE_IPV6 -> drop(IPV6, at);
                 case Ethernet.TYPE_VLAN -> drop(VLAN, at);

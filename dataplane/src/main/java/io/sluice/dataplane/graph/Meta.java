@@ -16,6 +16,25 @@ public final class Meta
      * dropped instead of being wrapped until the headroom runs out.
      */
     public static final int ENCAPSULATED = 4;
+    /** Arrived as a link-layer broadcast or multicast: never forwarded (RFC 1812 5.3.4). */
+    public static final int L2_GROUP = 8;
+    /** How many tunnel headers the gateway has put around the packet: bits 8-9. */
+    public static final int DEPTH_SHIFT = 8;
+    public static final int DEPTH_MASK = 0x300;
+    /** Two wraps are legitimate (an L2TPv3 pseudowire to a peer behind a GRE tunnel); a third is a loop. */
+    public static final int MAX_NESTING = 2;
+
+    /** The tunnel nesting depth recorded in a packet's flags. */
+    public static int depth(final int flags)
+    {
+        return (flags & DEPTH_MASK) >>> DEPTH_SHIFT;
+    }
+
+    /** Flags for a packet just wrapped once more by a tunnel output. */
+    public static int wrapped(final int flags)
+    {
+        return LOCAL_ORIGIN | ENCAPSULATED | ((depth(flags) + 1) << DEPTH_SHIFT);
+    }
 
     /** Interface the packet arrived on (physical or tunnel). */
     public final int[] rxInterface;

@@ -4,12 +4,11 @@ import io.sluice.dataplane.Dataplane;
 import io.sluice.dataplane.frame.Burst;
 import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
-import io.sluice.dataplane.iface.Interface;
 import io.sluice.dataplane.packet.Bytes;
 import io.sluice.dataplane.packet.Checksum;
 import io.sluice.dataplane.packet.Gre;
 import io.sluice.dataplane.packet.Ipv4;
-import io.sluice.dataplane.packet.Tcp;
+import io.sluice.dataplane.ip4.MssClamp;
 import io.sluice.dataplane.punt.PuntQueue;
 
 import java.lang.foreign.MemorySegment;
@@ -100,7 +99,7 @@ public final class GreInput extends Node
                 final int innerLen = greLen - greHeader;
                 graph.meta().rxInterface[frame] = t.iface();
                 graph.meta().flags[frame] = Meta.FROM_TUNNEL;
-                clampMss(m, inner, innerLen, dp.interfaces().get(t.iface()));
+                MssClamp.apply(m, inner, innerLen, dp.interfaces().get(t.iface()));
                 graph.enqueue(dp.ip4Input(), inner, innerLen);
             }
             else if (protocol == Gre.PROTO_NHRP)
@@ -115,20 +114,4 @@ public final class GreInput extends Node
         }
     }
 
-    /** {@code ip tcp adjust-mss} on SYNs coming out of the tunnel too, as IOS does. */
-    static void clampMss(final MemorySegment m, final long inner, final int innerLen, final Interface tunnel)
-    {
-        final int mss = tunnel.mssClamp();
-        if (mss == 0 || innerLen < Ipv4.MIN_LENGTH || Ipv4.protocol(m, inner) != Ipv4.PROTO_TCP ||
-            (Ipv4.flagsFragment(m, inner) & Ipv4.OFFSET_MASK) != 0)
-        {
-            return;
-        }
-        final int hl = Ipv4.headerLength(m, inner);
-        if (hl < Ipv4.MIN_LENGTH || hl > innerLen)
-        {
-            return;
-        }
-        Tcp.clampMss(m, inner + hl, Math.min(innerLen, Ipv4.totalLength(m, inner)) - hl, mss);
-    }
 }

@@ -6,6 +6,7 @@ import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.iface.Interface;
 import io.sluice.dataplane.ip4.Adjacencies;
+import io.sluice.dataplane.ip4.MssClamp;
 import io.sluice.dataplane.packet.Gre;
 import io.sluice.dataplane.packet.Icmp4;
 import io.sluice.dataplane.packet.Ipv4;
@@ -28,6 +29,9 @@ public final class GreOutput extends Node
     private static final int RECURSIVE_ROUTING = 3;
 
     private final Dataplane dp;
+    /** Room an outer packet still needs in front of it: an Ethernet header, and one more wrap. */
+    static final int HEADROOM_AFTER = 14;
+
     private long resolutionNeeded;
 
     public GreOutput(final Dataplane dp)
@@ -51,20 +55,19 @@ public final class GreOutput extends Node
             final int a = graph.meta().adjacency[frame];
             final Interface ifc = dp.interfaces().get(adj.iface(a));
             final GreTunnel t = dp.greTunnels().get(ifc.tunnel());
-            if ((flags[frame] & Meta.ENCAPSULATED) != 0)
+            final int greLength = Gre.headerLength((t.hasKey() ? Gre.K : 0) | (t.sequence() ? Gre.S : 0));
+            if (Meta.depth(flags[frame]) >= Meta.MAX_NESTING ||
+                at - graph.pool().frameOf(at) < greLength + Ipv4.MIN_LENGTH + HEADROOM_AFTER)
             {
                 drop(RECURSIVE_ROUTING, at);
                 continue;
             }
-            if ((flags[frame] & Meta.LOCAL_ORIGIN) == 0)
+            final boolean forwarded = (flags[frame] & Meta.LOCAL_ORIGIN) == 0;
+            if (forwarded && Ipv4.ttl(m, at) <= 1)
             {
-                if (Ipv4.ttl(m, at) <= 1)
-                {
-                    dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
-                    drop(TTL_EXPIRED, at);
-                    continue;
-                }
-                Ipv4.decrementTtl(m, at);
+                dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
+                drop(TTL_EXPIRED, at);
+                continue;
             }
             if (len > ifc.mtu() && (Ipv4.flagsFragment(m, at) & Ipv4.FLAG_DF) != 0)
             {
@@ -72,7 +75,11 @@ public final class GreOutput extends Node
                 drop(FRAGMENTATION_NEEDED, at);
                 continue;
             }
-            GreInput.clampMss(m, at, len, ifc);
+            if (forwarded)
+            {
+                Ipv4.decrementTtl(m, at);
+            }
+            MssClamp.apply(m, at, len, ifc);
             int destination = t.destination();
             if (destination == 0)
             {
@@ -85,7 +92,6 @@ public final class GreOutput extends Node
                     continue;
                 }
             }
-            final int greLength = Gre.headerLength((t.hasKey() ? Gre.K : 0) | (t.sequence() ? Gre.S : 0));
             final long gre = at - greLength;
             Gre.write(m, gre, Gre.PROTO_IPV4, t.hasKey(), t.key(), t.sequence(), t.sequence() ? t.nextTxSequence() : 0);
             final long outer = gre - Ipv4.MIN_LENGTH;
@@ -94,7 +100,7 @@ public final class GreOutput extends Node
                 t.source(), destination);
             t.txPackets++;
             t.txBytes += len;
-            flags[frame] = Meta.LOCAL_ORIGIN | Meta.ENCAPSULATED;
+            flags[frame] = Meta.wrapped(flags[frame]);
             graph.enqueue(dp.ip4Lookup(), outer, total);
         }
     }

@@ -13,6 +13,11 @@ public final class GreTunnels
         final int iface, final int source, final int destination, final boolean hasKey, final int key,
         final boolean sequence, final int ttl)
     {
+        if (destination == 0 && sequence)
+        {
+            throw new IllegalArgumentException("tunnel sequence-datagrams cannot be used on a multipoint GRE tunnel: " +
+                "its peers would share one sequence space (use it on point-to-point tunnels)");
+        }
         for (final GreTunnel t : list)
         {
             if (t.source() == source && t.destination() == destination && t.hasKey() == hasKey &&

@@ -20,13 +20,14 @@ public final class Ip4Input extends Node
     private static final int BAD_TOTAL_LENGTH = 3;
     private static final int BAD_CHECKSUM = 4;
     private static final int MARTIAN_SOURCE = 5;
+    private static final int MARTIAN_DESTINATION = 6;
 
     private final Dataplane dp;
 
     public Ip4Input(final Dataplane dp)
     {
         super(dp.graph(), "ip4-input", "too-short", "bad-version", "bad-header-length", "bad-total-length",
-            "bad-checksum", "martian-source");
+            "bad-checksum", "martian-source", "martian-destination");
         this.dp = dp;
     }
 
@@ -69,6 +70,12 @@ public final class Ip4Input extends Node
             if ((src >>> 24) == 127 || (src >>> 28) == 0xe || src == -1)
             {
                 drop(MARTIAN_SOURCE, at);
+                continue;
+            }
+            final int dstNet = Ipv4.dst(m, at) >>> 24;
+            if (dstNet == 127 || dstNet == 0)
+            {
+                drop(MARTIAN_DESTINATION, at); // RFC 1812 5.3.7: never forwarded, and never ours here
                 continue;
             }
             graph.enqueue(dp.ip4Lookup(), at, total);

@@ -2,6 +2,7 @@ package io.sluice.dataplane.ip4;
 
 import io.sluice.dataplane.Dataplane;
 import io.sluice.dataplane.frame.Burst;
+import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.iface.Interface;
 import io.sluice.dataplane.packet.Icmp4;
@@ -19,12 +20,14 @@ public final class Ip4Lookup extends Node
     private static final int NO_ROUTE = 0;
     private static final int NULL_ROUTE = 1;
     private static final int BROADCAST = 2;
+    private static final int LINK_BROADCAST = 3;
 
     private final Dataplane dp;
 
     public Ip4Lookup(final Dataplane dp)
     {
-        super(dp.graph(), "ip4-lookup", "no-route", "null-route", "broadcast");
+        super(dp.graph(), "ip4-lookup", "no-route", "null-route", "broadcast",
+            "link-broadcast-not-forwarded");
         this.dp = dp;
     }
 
@@ -51,8 +54,16 @@ public final class Ip4Lookup extends Node
                 drop(NO_ROUTE, at);
                 continue;
             }
-            adjacency[graph.pool().index(at)] = a;
-            switch (adj.kind(a))
+            final int frame = graph.pool().index(at);
+            adjacency[frame] = a;
+            final int kind = adj.kind(a);
+            if ((kind == Adjacencies.ATTACHED || kind == Adjacencies.TUNNEL) &&
+                (graph.meta().flags[frame] & Meta.L2_GROUP) != 0)
+            {
+                drop(LINK_BROADCAST, at);
+                continue;
+            }
+            switch (kind)
             {
                 case Adjacencies.LOCAL -> graph.enqueue(dp.ip4Local(), at, len);
                 case Adjacencies.ATTACHED -> graph.enqueue(dp.ip4Rewrite(), at, len);

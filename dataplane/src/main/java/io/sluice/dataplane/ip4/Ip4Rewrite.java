@@ -57,25 +57,28 @@ public final class Ip4Rewrite extends Node
             final int frame = graph.pool().index(at);
             final int a = adjacency[frame];
             final Interface ifc = dp.interfaces().get(adj.iface(a));
-            if ((flags[frame] & Meta.LOCAL_ORIGIN) == 0)
+            final boolean forwarded = (flags[frame] & Meta.LOCAL_ORIGIN) == 0;
+            if (forwarded && Ipv4.ttl(m, at) <= 1)
             {
-                if (Ipv4.ttl(m, at) <= 1)
-                {
-                    dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
-                    drop(TTL_EXPIRED, at);
-                    continue;
-                }
+                dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
+                drop(TTL_EXPIRED, at);
+                continue;
+            }
+            final boolean tooBig = len > ifc.mtu();
+            if (tooBig && (Ipv4.flagsFragment(m, at) & Ipv4.FLAG_DF) != 0)
+            {
+                dp.icmp().sendError(at, len, Icmp4.DEST_UNREACHABLE, Icmp4.CODE_FRAGMENTATION_NEEDED, ifc.mtu());
+                drop(FRAGMENTATION_NEEDED, at);
+                continue;
+            }
+            if (forwarded)
+            {
                 Ipv4.decrementTtl(m, at);
+                MssClamp.apply(m, at, len, ifc);
             }
             final int nextHop = adj.nextHop(a) != 0 ? adj.nextHop(a) : Ipv4.dst(m, at);
-            if (len > ifc.mtu())
+            if (tooBig)
             {
-                if ((Ipv4.flagsFragment(m, at) & Ipv4.FLAG_DF) != 0)
-                {
-                    dp.icmp().sendError(at, len, Icmp4.DEST_UNREACHABLE, Icmp4.CODE_FRAGMENTATION_NEEDED, ifc.mtu());
-                    drop(FRAGMENTATION_NEEDED, at);
-                    continue;
-                }
                 fragment(m, at, len, ifc, nextHop);
                 continue;
             }

@@ -4,6 +4,7 @@ import io.sluice.dataplane.Dataplane;
 import io.sluice.dataplane.frame.Burst;
 import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
+import io.sluice.dataplane.ip4.MssClamp;
 import io.sluice.dataplane.packet.Bytes;
 import io.sluice.dataplane.packet.Ipv4;
 import io.sluice.dataplane.packet.L2tp;
@@ -136,6 +137,7 @@ public final class L2tpv2Input extends Node
                 s.rxBytes += l2len - p;
                 graph.meta().rxInterface[frame] = s.iface;
                 graph.meta().flags[frame] = Meta.FROM_TUNNEL;
+                MssClamp.apply(m, l2 + p, l2len - p, dp.interfaces().get(s.iface));
                 graph.enqueue(dp.ip4Input(), l2 + p, l2len - p);
             }
             else

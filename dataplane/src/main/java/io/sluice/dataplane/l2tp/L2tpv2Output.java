@@ -5,6 +5,7 @@ import io.sluice.dataplane.frame.Burst;
 import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.iface.Interface;
+import io.sluice.dataplane.ip4.MssClamp;
 import io.sluice.dataplane.packet.Bytes;
 import io.sluice.dataplane.packet.Icmp4;
 import io.sluice.dataplane.packet.Ipv4;
@@ -44,20 +45,19 @@ public final class L2tpv2Output extends Node
             final int frame = graph.pool().index(at);
             final Interface ifc = dp.interfaces().get(dp.adjacencies().iface(graph.meta().adjacency[frame]));
             final L2tpSession s = dp.l2tpSessions().get(ifc.tunnel());
-            if ((flags[frame] & Meta.ENCAPSULATED) != 0)
+            final int l2Header = 6 + (s.lengthBit ? 2 : 0) + (s.sequencing ? 4 : 0);
+            if (Meta.depth(flags[frame]) >= Meta.MAX_NESTING ||
+                at - graph.pool().frameOf(at) < 4 + l2Header + Udp.LENGTH + Ipv4.MIN_LENGTH + 14)
             {
                 drop(RECURSIVE_ROUTING, at);
                 continue;
             }
-            if ((flags[frame] & Meta.LOCAL_ORIGIN) == 0)
+            final boolean forwarded = (flags[frame] & Meta.LOCAL_ORIGIN) == 0;
+            if (forwarded && Ipv4.ttl(m, at) <= 1)
             {
-                if (Ipv4.ttl(m, at) <= 1)
-                {
-                    dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
-                    drop(TTL_EXPIRED, at);
-                    continue;
-                }
-                Ipv4.decrementTtl(m, at);
+                dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
+                drop(TTL_EXPIRED, at);
+                continue;
             }
             if (len > ifc.mtu() && (Ipv4.flagsFragment(m, at) & Ipv4.FLAG_DF) != 0)
             {
@@ -65,10 +65,14 @@ public final class L2tpv2Output extends Node
                 drop(FRAGMENTATION_NEEDED, at);
                 continue;
             }
+            if (forwarded)
+            {
+                Ipv4.decrementTtl(m, at);
+            }
+            MssClamp.apply(m, at, len, ifc);
             long p = at - 4;
             Bytes.u16(m, p, L2tp.PPP_ADDRESS_CONTROL);
             Bytes.u16(m, p + 2, L2tp.PPP_IPV4);
-            final int l2Header = 6 + (s.lengthBit ? 2 : 0) + (s.sequencing ? 4 : 0);
             p -= l2Header;
             final int l2len = (int)(at + len - p);
             int q = 0;
@@ -95,7 +99,7 @@ public final class L2tpv2Output extends Node
                 s.localAddress, s.remoteAddress);
             s.txPackets++;
             s.txBytes += len;
-            flags[frame] = Meta.LOCAL_ORIGIN | Meta.ENCAPSULATED;
+            flags[frame] = Meta.wrapped(flags[frame]);
             graph.enqueue(dp.ip4Lookup(), outer, total);
         }
     }

@@ -83,7 +83,7 @@ public final class L2tpv3Output extends Node
             Ipv4.write(m, outer, 0, total, dp.ip4Rewrite().nextId(), 0, 255, protocol, s.localAddress, s.remoteAddress);
             s.txPackets++;
             s.txBytes += len;
-            graph.meta().flags[frame] = Meta.LOCAL_ORIGIN | Meta.ENCAPSULATED;
+            graph.meta().flags[frame] = Meta.wrapped(0);
             graph.enqueue(dp.ip4Lookup(), outer, total);
         }
     }

@@ -542,4 +542,31 @@ class L2tpStageTest
         assertArrayEquals(Packets.concat(u32be(IP_REMOTE_SID), u64be(IP_REMOTE_COOKIE), frame),
             Arrays.copyOfRange(inner, 20, inner.length));
     }
+
+    @Test
+    void tcpMssIsClampedOnSynsIntoAndOutOfAnL2tpv2SessionWithAdjustMss()
+    {
+        rig.learnNeighbours();
+        final Interface session = v2Session("Virtual-Access1", 100, 200, 300, 400, false, false, ip("10.4.0.0"));
+        session.mssClamp(1380); // ip tcp adjust-mss 1380 on the virtual-access interface
+        final byte[] mss1460 = {2, 4, 0x05, (byte)0xb4};
+        final byte[] out = Packets.ipv4(Rig.HOST_IP, REMOTE_HOST, 6, 64, 1, 0x4000,
+            Packets.tcpSyn(Rig.HOST_IP, REMOTE_HOST, 40001, 443, mss1460));
+        final byte[] in = Packets.ipv4(REMOTE_HOST, Rig.HOST_IP, 6, 64, 2, 0x4000,
+            Packets.tcpSyn(REMOTE_HOST, Rig.HOST_IP, 443, 40001, mss1460));
+        rig.lan.inject(Packets.ethernet(Rig.LAN_MAC, Rig.HOST_MAC, 0x0800, out));
+        rig.wan.inject(v2FromLac(Packets.l2tpv2(0, 100, 200, 0, 0, 0, Packets.ppp(true, false, 0x0021, in))));
+        rig.step();
+        final List<byte[]> wanOut = rig.wan.takeSent();
+        final List<byte[]> lanOut = rig.lan.takeSent();
+        assertEquals(1, wanOut.size(), rig.dp.dropSummary());
+        assertEquals(1, lanOut.size(), rig.dp.dropSummary());
+        final byte[] sent = Arrays.copyOfRange(wanOut.get(0), ETH + 20 + 8 + 6 + 4, wanOut.get(0).length);
+        final byte[] received = Arrays.copyOfRange(lanOut.get(0), ETH, lanOut.get(0).length);
+        for (final byte[] p : List.of(sent, received))
+        {
+            assertEquals(1380, u16(p, 20 + 22), "MSS clamped");
+            assertEquals(0, Packets.transportChecksum(u32(p, 12), u32(p, 16), 6, p, 20, p.length - 20), "TCP checksum");
+        }
+    }
 }
