@@ -6,9 +6,8 @@ import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.iface.Interface;
 import io.sluice.dataplane.ip4.Adjacencies;
-import io.sluice.dataplane.ip4.MssClamp;
+import io.sluice.dataplane.ip4.TunnelEntry;
 import io.sluice.dataplane.packet.Gre;
-import io.sluice.dataplane.packet.Icmp4;
 import io.sluice.dataplane.packet.Ipv4;
 
 import java.lang.foreign.MemorySegment;
@@ -23,21 +22,14 @@ import java.lang.foreign.MemorySegment;
  */
 public final class GreOutput extends Node
 {
-    private static final int TTL_EXPIRED = 0;
-    private static final int FRAGMENTATION_NEEDED = 1;
-    private static final int NO_MGRE_MAPPING = 2;
-    private static final int RECURSIVE_ROUTING = 3;
+    private static final int NO_MGRE_MAPPING = TunnelEntry.REASONS.length;
 
     private final Dataplane dp;
-    /** Room an outer packet still needs in front of it: an Ethernet header, and one more wrap. */
-    static final int HEADROOM_AFTER = 14;
-
     private long resolutionNeeded;
 
     public GreOutput(final Dataplane dp)
     {
-        super(dp.graph(), "gre-output", "ttl-expired", "fragmentation-needed", "no-mgre-mapping",
-            "recursive-routing");
+        super(dp.graph(), "gre-output", TunnelEntry.reasons("no-mgre-mapping"));
         this.dp = dp;
     }
 
@@ -56,30 +48,12 @@ public final class GreOutput extends Node
             final Interface ifc = dp.interfaces().get(adj.iface(a));
             final GreTunnel t = dp.greTunnels().get(ifc.tunnel());
             final int greLength = Gre.headerLength((t.hasKey() ? Gre.K : 0) | (t.sequence() ? Gre.S : 0));
-            if (Meta.depth(flags[frame]) >= Meta.MAX_NESTING ||
-                at - graph.pool().frameOf(at) < greLength + Ipv4.MIN_LENGTH + HEADROOM_AFTER)
+            final int verdict = TunnelEntry.admit(dp, m, at, len, flags[frame], ifc, greLength + Ipv4.MIN_LENGTH);
+            if (verdict != TunnelEntry.OK)
             {
-                drop(RECURSIVE_ROUTING, at);
+                drop(verdict, at);
                 continue;
             }
-            final boolean forwarded = (flags[frame] & Meta.LOCAL_ORIGIN) == 0;
-            if (forwarded && Ipv4.ttl(m, at) <= 1)
-            {
-                dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
-                drop(TTL_EXPIRED, at);
-                continue;
-            }
-            if (len > ifc.mtu() && (Ipv4.flagsFragment(m, at) & Ipv4.FLAG_DF) != 0)
-            {
-                dp.icmp().sendError(at, len, Icmp4.DEST_UNREACHABLE, Icmp4.CODE_FRAGMENTATION_NEEDED, ifc.mtu());
-                drop(FRAGMENTATION_NEEDED, at);
-                continue;
-            }
-            if (forwarded)
-            {
-                Ipv4.decrementTtl(m, at);
-            }
-            MssClamp.apply(m, at, len, ifc);
             int destination = t.destination();
             if (destination == 0)
             {

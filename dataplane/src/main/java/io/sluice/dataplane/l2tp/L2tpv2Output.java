@@ -5,9 +5,8 @@ import io.sluice.dataplane.frame.Burst;
 import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.iface.Interface;
-import io.sluice.dataplane.ip4.MssClamp;
+import io.sluice.dataplane.ip4.TunnelEntry;
 import io.sluice.dataplane.packet.Bytes;
-import io.sluice.dataplane.packet.Icmp4;
 import io.sluice.dataplane.packet.Ipv4;
 import io.sluice.dataplane.packet.L2tp;
 import io.sluice.dataplane.packet.Udp;
@@ -21,15 +20,11 @@ import java.lang.foreign.MemorySegment;
  */
 public final class L2tpv2Output extends Node
 {
-    private static final int TTL_EXPIRED = 0;
-    private static final int FRAGMENTATION_NEEDED = 1;
-    private static final int RECURSIVE_ROUTING = 2;
-
     private final Dataplane dp;
 
     public L2tpv2Output(final Dataplane dp)
     {
-        super(dp.graph(), "l2tpv2-output", "ttl-expired", "fragmentation-needed", "recursive-routing");
+        super(dp.graph(), "l2tpv2-output", TunnelEntry.reasons());
         this.dp = dp;
     }
 
@@ -46,30 +41,13 @@ public final class L2tpv2Output extends Node
             final Interface ifc = dp.interfaces().get(dp.adjacencies().iface(graph.meta().adjacency[frame]));
             final L2tpSession s = dp.l2tpSessions().get(ifc.tunnel());
             final int l2Header = 6 + (s.lengthBit ? 2 : 0) + (s.sequencing ? 4 : 0);
-            if (Meta.depth(flags[frame]) >= Meta.MAX_NESTING ||
-                at - graph.pool().frameOf(at) < 4 + l2Header + Udp.LENGTH + Ipv4.MIN_LENGTH + 14)
+            final int verdict = TunnelEntry.admit(dp, m, at, len, flags[frame], ifc,
+                4 + l2Header + Udp.LENGTH + Ipv4.MIN_LENGTH);
+            if (verdict != TunnelEntry.OK)
             {
-                drop(RECURSIVE_ROUTING, at);
+                drop(verdict, at);
                 continue;
             }
-            final boolean forwarded = (flags[frame] & Meta.LOCAL_ORIGIN) == 0;
-            if (forwarded && Ipv4.ttl(m, at) <= 1)
-            {
-                dp.icmp().sendError(at, len, Icmp4.TIME_EXCEEDED, Icmp4.CODE_TTL_EXCEEDED, 0);
-                drop(TTL_EXPIRED, at);
-                continue;
-            }
-            if (len > ifc.mtu() && (Ipv4.flagsFragment(m, at) & Ipv4.FLAG_DF) != 0)
-            {
-                dp.icmp().sendError(at, len, Icmp4.DEST_UNREACHABLE, Icmp4.CODE_FRAGMENTATION_NEEDED, ifc.mtu());
-                drop(FRAGMENTATION_NEEDED, at);
-                continue;
-            }
-            if (forwarded)
-            {
-                Ipv4.decrementTtl(m, at);
-            }
-            MssClamp.apply(m, at, len, ifc);
             long p = at - 4;
             Bytes.u16(m, p, L2tp.PPP_ADDRESS_CONTROL);
             Bytes.u16(m, p + 2, L2tp.PPP_IPV4);
