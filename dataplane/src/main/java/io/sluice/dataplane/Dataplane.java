@@ -275,8 +275,12 @@ public final class Dataplane
     {
         final Burst rx = new Burst(pool.memory(), Burst.DEFAULT_CAPACITY);
         final long[] nextTimer = {System.nanoTime() + TIMER_NANOS};
+        // the FIB reuses a freed tbl8 group only after every registered reader has passed a
+        // quiescent point, so a lookup in flight never reads another /24's routes
+        final Ip4Fib.Reader fibReader = fib.registerReader();
         return () ->
         {
+            fibReader.quiescent();
             final long now = System.nanoTime();
             graph.tick(now);
             int work = 0;

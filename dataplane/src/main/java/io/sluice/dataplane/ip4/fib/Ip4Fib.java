@@ -22,14 +22,16 @@ import org.agrona.collections.Int2IntHashMap;
  * </pre>
  *
  * <h2>Why int[] and not off-heap memory</h2>
- * Both tables are Java {@code int[]}. The reader-side cost is identical to a
- * {@code MemorySegment} (one load with a bounds check; {@code Ip4FibBenchmark} measures both
- * access patterns side by side), but an array needs no {@code Arena} whose lifetime must outlive
- * every worker, is zeroed and freed by the JVM when a FIB is replaced, and is never scanned by the
- * collector (primitive array); at 64 MiB it is a G1 humongous object, which is never copied. What
- * off-heap would add (hugetlbfs backing, sharing the table with another process) we do not need:
- * {@code -XX:+UseTransparentHugePages} gives the heap 2 MiB pages, which is what matters for a
- * 64 MiB table read at random (TLB reach), and the benchmark measures it.
+ * Both tables are Java {@code int[]}. A random read of a 64 MiB {@code int[]} costs the same as
+ * one of a 64 MiB {@code MemorySegment} ({@code Ip4FibBenchmark}: 6.1 and 6.0 ns in one run,
+ * 6.2 and 5.5 in another: level within the noise), but an array needs no {@code Arena} whose
+ * lifetime must outlive every worker, is zeroed and freed by the JVM when a FIB is dropped, and is
+ * never scanned by the collector (primitive array); at 64 MiB it is a G1 humongous object, which
+ * is never copied. What off-heap would add (hugetlbfs backing,
+ * sharing the table with another process) we do not need, and 2 MiB pages are available to the
+ * heap too ({@code -XX:+UseTransparentHugePages}; this kernel's THP mode is {@code madvise}). On
+ * the 2-vCPU EPYC VM they made no difference measurable above the noise (6.5 ns per lookup with
+ * and without, 12-16 ns either way when every address needs tbl8), so nothing depends on them.
  *
  * <h2>Memory</h2>
  * <ul>
@@ -37,13 +39,15 @@ import org.agrona.collections.Int2IntHashMap;
  * constructor ({@code maxTbl8Groups});</li>
  * <li>writer's shadow: the prefix length behind every entry (a byte each: 16 MiB for tbl24,
  * 256 B per group), so an update touches only the entries the prefix owns;</li>
- * <li>the rules: one {@link Int2IntHashMap} per prefix length, about 12 B per prefix (8 B per
- * slot at load factor 0.65, rounded to a power of two).</li>
+ * <li>the rules: one {@link Int2IntHashMap} per prefix length, about 20 B per prefix (8 B per
+ * slot at load factor 0.65, rounded up to a power of two).</li>
  * </ul>
  * One million prefixes shaped like an Internet table with DMVPN host routes (mostly /24 and
- * /16-/23, 2% longer than /24, see the benchmark) need about 17,000 tbl8 groups: with
- * {@code maxTbl8Groups} = 32,768 the FIB takes 64 + 16 + 40 + ~12 = ~132 MiB, of which readers
- * touch 96 MiB. Prefixes of /24 and shorter cost only their rule entry.
+ * /16-/23, 2% longer than /24, see the benchmark) use about 20,700 tbl8 groups. With
+ * {@code maxTbl8Groups} = 32,768 the FIB takes 64 + 16 + 40 (tbl8 and its shadow) = 120 MiB
+ * empty and about 19 MiB more for the million rules: ~140 MiB measured, of which the readers'
+ * tables are 96 MiB. A prefix of /24 or shorter costs only its rule entry; a /24 holding longer
+ * prefixes costs one group (1.25 KiB) however many it holds.
  *
  * <h2>Concurrency</h2>
  * One writer thread (the dataplane's control agent) calls {@link #add}, {@link #remove} and
@@ -63,8 +67,8 @@ import org.agrona.collections.Int2IntHashMap;
  * {@code rte_rcu_qsbr}): each worker registers a {@link Reader} and calls
  * {@link Reader#quiescent()} between bursts (one volatile read and one release store), and
  * {@link Reader#offline()} before it parks. Readers that never register are not waited for; that is
- * only correct when they do not run while the writer removes prefixes (tests, benchmarks, a
- * single-threaded tool).</li>
+ * only correct when they do not run while the writer removes prefixes longer than /24 (tests,
+ * benchmarks, a single-threaded tool).</li>
  * </ul>
  * Removing a prefix gives its addresses back to the next less specific prefix that covers them
  * (found in the rules), or to no route.
@@ -137,7 +141,7 @@ public final class Ip4Fib
         }
         if (maxReaders < 1 || maxReaders > (Integer.MAX_VALUE / SLOT_STRIDE))
         {
-            throw new IllegalArgumentException("maxReaders " + maxReaders + " must be at least 1");
+            throw new IllegalArgumentException("maxReaders " + maxReaders + " outside 1.." + (Integer.MAX_VALUE / SLOT_STRIDE));
         }
         this.maxGroups = maxTbl8Groups;
         this.tbl24 = new int[TBL24_ENTRIES];
@@ -179,31 +183,21 @@ public final class Ip4Fib
     }
 
     /**
-     * {@link #lookup} of {@code addresses[0 .. count)} into {@code results[0 .. count)}. All tbl24
-     * loads of the burst are issued before any tbl8 load, so that the cache misses of a burst
-     * overlap instead of waiting behind a branch on each other.
+     * {@link #lookup} of {@code addresses[0 .. count)} into {@code results[0 .. count)}, for a
+     * worker's vector of packets; {@code results} may be {@code addresses}. Same guarantees as
+     * {@link #lookup}.
+     * <p>
+     * A two-pass form (every tbl24 load of the burst first, then the tbl8 loads, so that their
+     * misses overlap) measured level with this loop on the 2-vCPU VM at 1M prefixes (6.5-7.7
+     * against 6.3-7.4 ns per lookup; 12.4-12.6 against 12.8-14.0 ns when every address needs
+     * tbl8): out-of-order execution already overlaps the independent lookups, so the simple loop
+     * stays.
      */
     public void lookupBurst(final int[] addresses, final int[] results, final int count)
     {
-        final int[] tbl24 = this.tbl24;
-        final int[] tbl8 = this.tbl8;
-        int groupReferences = 0;
         for (int i = 0; i < count; i++)
         {
-            final int entry = (int)INTS.getAcquire(tbl24, addresses[i] >>> 8);
-            results[i] = entry;
-            groupReferences |= (entry + 1) >>> 31; // 1 when entry < -1 (or, harmlessly, MAX_NEXT_HOP)
-        }
-        if (groupReferences != 0)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                final int entry = results[i];
-                if (entry < NO_ROUTE)
-                {
-                    results[i] = tbl8[-2 - entry + (addresses[i] & 0xff)];
-                }
-            }
+            results[i] = lookup(addresses[i]);
         }
     }
 
@@ -242,8 +236,8 @@ public final class Ip4Fib
         }
 
         /**
-         * Call between bursts, holding no result of an earlier tbl8 load in flight: the lookups
-         * before this call are over. One volatile read and one release store.
+         * Call between bursts, when none of this thread's lookups is in progress: it tells the
+         * writer that the lookups before this call are over. One volatile read and one release store.
          */
         public void quiescent()
         {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -267,6 +268,17 @@ class Ip4FibTest
         assertTrue(full.getMessage().contains("all 2"), full.getMessage());
         first.close();
         fib.registerReader().close();
+    }
+
+    @Test
+    void lookupBurstMayWriteItsResultsOverItsAddresses()
+    {
+        final Ip4Fib fib = new Ip4Fib(4);
+        fib.add(ip("10.0.0.0"), 8, 1);
+        fib.add(ip("10.1.2.128"), 25, 2);
+        final int[] vector = {ip("10.1.2.129"), ip("10.1.2.1"), ip("11.0.0.1"), ip("10.1.2.255"), 0};
+        fib.lookupBurst(vector, vector, 4);
+        assertArrayEquals(new int[]{2, 1, NO_ROUTE, 2, 0}, vector, "the fifth is past count: untouched");
     }
 
     @Test
