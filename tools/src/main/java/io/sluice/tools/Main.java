@@ -27,6 +27,9 @@ public final class Main
             final int status = switch (args[0])
             {
                 case "forward" -> ForwardMain.run(rest);
+                case "bench" -> io.sluice.tools.bench.BenchMain.run(rest);
+                case "demo" -> io.sluice.tools.demo.DemoMain.run(rest);
+                case "check" -> io.sluice.controlplane.config.CheckMain.run(rest);
                 default ->
                 {
                     System.err.println("sluice: unknown command '" + args[0] + "'");
@@ -43,6 +46,12 @@ public final class Main
         catch (final InterruptedException e)
         {
             System.exit(130);
+        }
+        catch (final Exception e)
+        {
+            System.err.println("sluice " + args[0] + ": " + e);
+            e.printStackTrace();
+            System.exit(1);
         }
     }
 }

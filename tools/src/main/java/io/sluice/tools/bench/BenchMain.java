@@ -1,0 +1,62 @@
+package io.sluice.tools.bench;
+
+import java.util.Arrays;
+
+/**
+ * {@code sluice bench SCENARIO [ARGS]}: the end-to-end benchmarks, each against a baseline.
+ * Only {@code io} so far (AF_XDP forwarding, {@link IoBench}).
+ */
+public final class BenchMain
+{
+    static final String USAGE = "usage: sluice bench io [--size 64|1400] [--seconds N] [--runs N] [--json FILE]";
+
+    private BenchMain()
+    {
+    }
+
+    public static int run(final String[] args) throws InterruptedException
+    {
+        if (args.length == 0)
+        {
+            System.err.println(USAGE);
+            return 2;
+        }
+        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0])
+        {
+            case "io" ->
+            {
+                final IoBench.Options options;
+                try
+                {
+                    options = IoBench.Options.parse(rest);
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    System.err.println("sluice bench io: " + e.getMessage() + "\n" + USAGE);
+                    return 2;
+                }
+                try
+                {
+                    IoBench.run(options);
+                    return 0;
+                }
+                catch (final BenchException e)
+                {
+                    System.err.println("sluice bench io: " + e.getMessage());
+                    return 1;
+                }
+            }
+            case "-h", "--help", "help" ->
+            {
+                System.out.println(USAGE);
+                return 0;
+            }
+            default ->
+            {
+                System.err.println("sluice bench: unknown scenario '" + args[0] + "'\n" + USAGE);
+                return 2;
+            }
+        }
+    }
+}
