@@ -116,6 +116,7 @@ struct gen {
     uint32_t frame_shift;
     int tx_pending;
     uint64_t total_sent, total_received, reordered, foreign, tx_errors, next_seq;
+    uint32_t rx_offset;
 };
 
 static void kick(struct gen *g)
@@ -173,11 +174,16 @@ static uint32_t receive(struct gen *g)
     for (uint32_t i = 0; i < n; i++) {
         const struct xdp_desc *d = ring_desc(&g->x.rx, first + i);
         const uint8_t *f = g->x.umem + d->addr;
-        uint32_t magic;
-        memcpy(&magic, f + OFF_MAGIC, 4);
-        if (d->len >= OFF_SEQ + 8 && f[12] == 0x08 && f[13] == 0x00 && f[14 + 9] == 17 && magic == MAGIC) {
+        /* with --rx-offset N the frames come back wrapped (e.g. 28 bytes of outer IPv4 + GRE with key):
+           the outer protocol is not UDP and our payload sits N bytes further in */
+        const uint32_t off = g->rx_offset;
+        uint32_t magic = 0;
+        if (d->len >= off + OFF_SEQ + 8)
+            memcpy(&magic, f + off + OFF_MAGIC, 4);
+        if (d->len >= off + OFF_SEQ + 8 && f[12] == 0x08 && f[13] == 0x00 && (off || f[14 + 9] == 17) &&
+            magic == MAGIC) {
             uint64_t seq;
-            memcpy(&seq, f + OFF_SEQ, 8);
+            memcpy(&seq, f + off + OFF_SEQ, 8);
             if (seq >= g->next_seq)
                 g->next_seq = seq + 1;
             else
@@ -231,6 +237,7 @@ int main(int argc, char **argv)
     const char *iface = NULL, *dst_s = NULL, *src_s = NULL;
     int queue = 0, cpu = -1, size = 64, batch = 64, driver = 0, copy_mode = 0;
     long rate = 0, seconds = 0, warmup_ms = 0, drain_ms = 100;
+    uint32_t rx_offset = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--iface"))
@@ -245,6 +252,8 @@ int main(int argc, char **argv)
             cpu = (int)parse_long(a, arg_value(argc, argv, &i), -1, CPU_SETSIZE - 1);
         else if (!strcmp(a, "--size"))
             size = (int)parse_long(a, arg_value(argc, argv, &i), 64, 1518);
+        else if (!strcmp(a, "--rx-offset"))
+            rx_offset = (uint32_t)parse_long(a, arg_value(argc, argv, &i), 0, 256);
         else if (!strcmp(a, "--rate"))
             rate = parse_long(a, arg_value(argc, argv, &i), 0, 1000000000L);
         else if (!strcmp(a, "--seconds"))
@@ -288,6 +297,7 @@ int main(int argc, char **argv)
     struct xdp_attach prog = xdp_attach_all(iface, ifindex, driver);
     xsk_open(&g.x, iface, queue, &cfg);
     g.frame_shift = (uint32_t)__builtin_ctz(cfg.frame_size);
+    g.rx_offset = rx_offset;
     g.tx_free.v = malloc(sizeof(uint64_t) * TX_FRAMES);
     g.rx_free.v = malloc(sizeof(uint64_t) * (cfg.frame_count - TX_FRAMES));
     if (!g.tx_free.v || !g.rx_free.v)

@@ -8,7 +8,9 @@ import java.util.Arrays;
  */
 public final class BenchMain
 {
-    static final String USAGE = "usage: sluice bench io [--size 64|1400] [--seconds N] [--runs N] [--json FILE]";
+    static final String USAGE = "usage: sluice bench io|route|gre [--size 64|1400] [--seconds N] [--runs N] [--json FILE]\n" +
+        "  io: Sluice's AF_XDP forward against the C reference forwarder\n" +
+        "  route, gre: Sluice's forwarding graph (plain IPv4, GRE encapsulation) against Sluice's io forward";
 
     private BenchMain()
     {
@@ -24,16 +26,16 @@ public final class BenchMain
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0])
         {
-            case "io" ->
+            case "io", "route", "gre" ->
             {
                 final IoBench.Options options;
                 try
                 {
-                    options = IoBench.Options.parse(rest);
+                    options = IoBench.Options.parse(rest).withScenario(args[0]);
                 }
                 catch (final IllegalArgumentException e)
                 {
-                    System.err.println("sluice bench io: " + e.getMessage() + "\n" + USAGE);
+                    System.err.println("sluice bench " + args[0] + ": " + e.getMessage() + "\n" + USAGE);
                     return 2;
                 }
                 try
@@ -43,7 +45,7 @@ public final class BenchMain
                 }
                 catch (final BenchException e)
                 {
-                    System.err.println("sluice bench io: " + e.getMessage());
+                    System.err.println("sluice bench " + args[0] + ": " + e.getMessage());
                     return 1;
                 }
             }

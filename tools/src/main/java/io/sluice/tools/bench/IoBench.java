@@ -38,6 +38,22 @@ public final class IoBench
 {
     static final String BASELINE = "c-afxdp";
     static final String SLUICE = "sluice";
+    /** Outer IPv4 (20) + GRE with key (8): where the generator's payload sits in what comes back from gre. */
+    static final int GRE_OVERHEAD = 28;
+
+    /**
+     * The baseline of a scenario: for io the C forwarder; for route and gre, Sluice's own io
+     * forward (echo) measured in the same run, so the ratio is what the graph costs.
+     */
+    static String baselineName(final Options o)
+    {
+        return o.scenario().equals("io") ? BASELINE : "sluice-io";
+    }
+
+    static String sluiceName(final Options o)
+    {
+        return o.scenario().equals("io") ? SLUICE : "sluice-" + o.scenario();
+    }
     /** As SLUICE_JVM_FLAGS in the ./sluice launcher (and sluice.jvm.flags in the parent pom). */
     static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
         "java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
@@ -60,8 +76,19 @@ public final class IoBench
 
     /** The command line; {@code --home}, {@code --java}, {@code --java-cp} default to this JVM's. */
     public record Options(
-        int size, int seconds, int runs, Path json, int warmupMs, Path home, String java, String javaClassPath)
+        int size, int seconds, int runs, Path json, int warmupMs, Path home, String java, String javaClassPath,
+        String scenario)
     {
+        /** The same options for another scenario: io (against C), route or gre (against Sluice's io). */
+        public Options withScenario(final String scenario)
+        {
+            if (!scenario.equals("io") && !scenario.equals("route") && !scenario.equals("gre"))
+            {
+                throw new IllegalArgumentException("unknown scenario '" + scenario + "'; expected io, route or gre");
+            }
+            return new Options(size, seconds, runs, json, warmupMs, home, java, javaClassPath, scenario);
+        }
+
         public static Options parse(final String[] args)
         {
             int size = 64;
@@ -101,7 +128,7 @@ public final class IoBench
             {
                 cp = System.getProperty("java.class.path");
             }
-            return new Options(size, seconds, runs, json, warmupMs, home, java, cp);
+            return new Options(size, seconds, runs, json, warmupMs, home, java, cp, "io");
         }
 
         private static String value(final String[] args, final int i, final String flag)
@@ -213,19 +240,25 @@ public final class IoBench
             final String dutNs = lab.namespace("dut");
             final String[] veth = lab.veth(genNs, "g", dutNs, "d");
             final String dutMac = lab.mac(dutNs, veth[1]);
-            System.out.printf(Locale.ROOT, "bench io: %d-byte frames (%d handed to the interface), %d run(s) of %d s " +
+            final String genMac = lab.mac(genNs, veth[0]);
+            System.out.printf(Locale.ROOT, "bench " + o.scenario() + ": %d-byte frames (%d handed to the interface), %d run(s) of %d s " +
                     "after %d ms warm-up; generator on CPU %d in %s (%s), forwarder on CPU %d in %s (%s)%n",
                 o.size(), o.size() - 4, o.runs(), o.seconds(), o.warmupMs(), GENERATOR_CPU, genNs, veth[0],
                 FORWARDER_CPU, dutNs, veth[1]);
             for (int run = 1; run <= o.runs(); run++)
             {
-                final String[] order = run % 2 == 1 ? new String[]{BASELINE, SLUICE} : new String[]{SLUICE, BASELINE};
+                final String[] order = run % 2 == 1 ? new String[]{baselineName(o), sluiceName(o)} :
+                    new String[]{sluiceName(o), baselineName(o)};
                 for (final String name : order)
                 {
-                    final List<String> forwarder = name.equals(BASELINE) ?
-                        cForwarder(fwd, veth[1], o) : javaForwarder(veth[1], o);
+                    final boolean baseline = name.equals(baselineName(o));
+                    final boolean io = o.scenario().equals("io");
+                    final List<String> forwarder = baseline ?
+                        (io ? cForwarder(fwd, veth[1], o) : javaForwarder(veth[1], o)) :
+                        (io ? javaForwarder(veth[1], o) : graphForwarder(veth[1], genMac, o));
+                    final int rxOffset = !baseline && o.scenario().equals("gre") ? GRE_OVERHEAD : 0;
                     final Measurement m = measure(lab, name, run, forwarder, dutNs,
-                        generator(gen, veth[0], dutMac, o), genNs, o);
+                        generator(gen, veth[0], dutMac, rxOffset, o), genNs, o);
                     all.add(m);
                     System.out.println(describe(m, o.runs()));
                     System.out.flush();
@@ -237,7 +270,7 @@ public final class IoBench
         if (o.runs() > 1)
         {
             System.out.printf(Locale.ROOT, "  best of %d: %s %.2f Mpps, %s %.2f Mpps; ratio per run %s%n", o.runs(),
-                SLUICE, result.bestMpps(), BASELINE, result.baselineBestMpps(), Arrays.toString(result.pairedRatios()));
+                sluiceName(o), result.bestMpps(), baselineName(o), result.baselineBestMpps(), Arrays.toString(result.pairedRatios()));
         }
         System.out.println(result.summary());
         if (o.json() != null)
@@ -297,9 +330,32 @@ public final class IoBench
 
     static List<String> generator(final Path program, final String iface, final String dstMac, final Options o)
     {
+        return generator(program, iface, dstMac, 0, o);
+    }
+
+    static List<String> generator(
+        final Path program, final String iface, final String dstMac, final int rxOffset, final Options o)
+    {
         return List.of(program.toString(), "--iface", iface, "--cpu", Integer.toString(GENERATOR_CPU),
             "--dst-mac", dstMac, "--size", Integer.toString(o.size()), "--warmup-ms", Integer.toString(o.warmupMs()),
-            "--seconds", Integer.toString(o.seconds() + 60), "--copy");
+            "--seconds", Integer.toString(o.seconds() + 60), "--rx-offset", Integer.toString(rxOffset), "--copy");
+    }
+
+    /**
+     * Sluice's forwarding graph on the DUT port: the generator's packets (to 10.99.0.2) follow the
+     * default route back to the generator (192.0.2.2, its MAC static), plainly ({@code route}:
+     * ethernet-input, ip4-input, ip4-lookup, ip4-rewrite) or through a GRE tunnel ({@code gre}: and
+     * gre-output, a second lookup for the outer header).
+     */
+    static List<String> graphForwarder(final String iface, final String peerMac, final Options o)
+    {
+        final List<String> cmd = new ArrayList<>();
+        cmd.add(o.java());
+        cmd.addAll(JVM_FLAGS);
+        cmd.addAll(List.of("-cp", o.javaClassPath(), "io.sluice.tools.Main", "forward", "--iface", iface, "--cpu",
+            Integer.toString(FORWARDER_CPU), "--seconds", Integer.toString(safetySeconds(o)), "--copy",
+            "--mode", o.scenario(), "--local-ip", "192.0.2.1", "--peer-ip", "192.0.2.2", "--peer-mac", peerMac));
+        return cmd;
     }
 
     private static Measurement measure(
@@ -451,12 +507,12 @@ public final class IoBench
     static Result summarize(final Options o, final List<Measurement> all)
     {
         // rounded as written, so that the JSON's ratio is its mpps over its baseline mpps
-        final double sluice = round4(median(rates(all, SLUICE, false)));
-        final double baseline = round4(median(rates(all, BASELINE, false)));
+        final double sluice = round4(median(rates(all, sluiceName(o), false)));
+        final double baseline = round4(median(rates(all, baselineName(o), false)));
         final double ratio = baseline > 0 ? round4(sluice / baseline) : 0;
         final double offered = median(all.stream().mapToDouble(Measurement::offeredMpps).toArray());
-        final long sluiceGenLimited = all.stream().filter(m -> m.name().equals(SLUICE) && m.generatorLimited()).count();
-        final long baseGenLimited = all.stream().filter(m -> m.name().equals(BASELINE) && m.generatorLimited()).count();
+        final long sluiceGenLimited = all.stream().filter(m -> m.name().equals(sluiceName(o)) && m.generatorLimited()).count();
+        final long baseGenLimited = all.stream().filter(m -> m.name().equals(baselineName(o)) && m.generatorLimited()).count();
         final boolean generatorBottleneck = sluiceGenLimited + baseGenLimited > 0;
         final String verdict;
         if (!generatorBottleneck)
@@ -468,26 +524,26 @@ public final class IoBench
             final List<String> who = new ArrayList<>();
             if (baseGenLimited > 0)
             {
-                who.add(BASELINE + " in " + baseGenLimited + " of " + o.runs() + " runs");
+                who.add(baselineName(o) + " in " + baseGenLimited + " of " + o.runs() + " runs");
             }
             if (sluiceGenLimited > 0)
             {
-                who.add(SLUICE + " in " + sluiceGenLimited + " of " + o.runs() + " runs");
+                who.add(sluiceName(o) + " in " + sluiceGenLimited + " of " + o.runs() + " runs");
             }
             verdict = "MAY BE THE BOTTLENECK: it was the limit for " + String.join(" and ", who) +
                 " (that rate is a lower bound" + (baseGenLimited > 0 && sluiceGenLimited == 0 ?
-                "; the ratio may overstate " + SLUICE + ")" : ")");
+                "; the ratio may overstate " + sluiceName(o) + ")" : ")");
         }
         final long disturbed = all.stream().filter(Measurement::disturbed).count();
         final String busy = disturbed > 0 ? String.format(Locale.ROOT,
             "; WARNING: %d of %d measurements were disturbed (other processes on the CPUs, or the generator " +
                 "stalled), the numbers are unreliable", disturbed, all.size()) : "";
         final String summary = String.format(Locale.ROOT,
-            "io %dB: %s %.2f Mpps, %s %.2f Mpps, ratio %.2f (median of %d run%s; generator offered %.2f Mpps, %s%s)",
-            o.size(), SLUICE, sluice, BASELINE, baseline, ratio, o.runs(), o.runs() == 1 ? "" : "s", offered, verdict,
-            busy);
-        final double[] mine = rates(all, SLUICE, false);
-        final double[] theirs = rates(all, BASELINE, false);
+            "%s %dB: %s %.2f Mpps, %s %.2f Mpps, ratio %.2f (median of %d run%s; generator offered %.2f Mpps, %s%s)",
+            o.scenario(), o.size(), sluiceName(o), sluice, baselineName(o), baseline, ratio, o.runs(),
+            o.runs() == 1 ? "" : "s", offered, verdict, busy);
+        final double[] mine = rates(all, sluiceName(o), false);
+        final double[] theirs = rates(all, baselineName(o), false);
         final double[] paired = new double[Math.min(mine.length, theirs.length)];
         for (int i = 0; i < paired.length; i++)
         {
@@ -510,9 +566,9 @@ public final class IoBench
     static String toJson(final Options o, final Result r)
     {
         final StringBuilder sb = new StringBuilder();
-        sb.append("{\"scenario\":\"io\",\"size\":").append(r.size())
+        sb.append("{\"scenario\":\"").append(o.scenario()).append("\",\"size\":").append(r.size())
             .append(",\"mpps\":").append(num(r.mpps()))
-            .append(",\"baseline\":{\"name\":\"").append(BASELINE).append("\",\"mpps\":").append(num(r.baselineMpps()))
+            .append(",\"baseline\":{\"name\":\"").append(baselineName(o)).append("\",\"mpps\":").append(num(r.baselineMpps()))
             .append("},\"ratio\":").append(num(r.ratio()))
             .append(",\"runs\":").append(r.runs())
             .append(",\"seconds\":").append(o.seconds())

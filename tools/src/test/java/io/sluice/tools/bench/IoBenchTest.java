@@ -74,6 +74,33 @@ class IoBenchTest
     }
 
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void greScenarioMeasuresTheGraphAgainstSluicesOwnForward(@TempDir final Path dir) throws Exception
+    {
+        final String why = NetnsLab.unavailableReason();
+        assumeTrue(why == null, why);
+        final Path home = home();
+        final String noC = buildCPrograms(home);
+        if (noC != null)
+        {
+            System.out.println("SKIPPED greScenario: " + noC);
+        }
+        assumeTrue(noC == null, noC);
+        final Path json = dir.resolve("gre.json");
+        final String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        final int status = BenchMain.run(new String[]{"gre", "--size", "64", "--seconds", "1", "--runs", "1",
+            "--warmup-ms", "500", "--json", json.toString(), "--home", home.toString(), "--java-cp", cp});
+        assertEquals(0, status, "bench gre exit status");
+        final String text = Files.readString(json).trim();
+        final Matcher m = Pattern.compile("^\\{\"scenario\":\"gre\",\"size\":64,\"mpps\":([0-9.]+)," +
+            "\"baseline\":\\{\"name\":\"sluice-io\",\"mpps\":([0-9.]+)\\},\"ratio\":([0-9.]+),\"runs\":1[,}]")
+            .matcher(text);
+        assertTrue(m.find(), "JSON does not start with the required fields: " + text);
+        assertTrue(Double.parseDouble(m.group(1)) > 0, "GRE frames came back to the generator: " + text);
+        assertTrue(Double.parseDouble(m.group(2)) > 0, text);
+    }
+
+    @Test
     void summaryAndJsonFromMeasurements()
     {
         final IoBench.Options o = IoBench.Options.parse(new String[]{"--size", "1400", "--runs", "3"});
