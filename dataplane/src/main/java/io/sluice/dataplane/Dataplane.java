@@ -313,6 +313,7 @@ public final class Dataplane
                 nextTimer[0] = now + TIMER_NANOS;
                 reassembler.expireOld(now);
                 ip4Rewrite.expireHeld(now);
+                neighbours.age(now);
                 for (int p = 0; p < graph.portCount(); p++)
                 {
                     graph.port(p).poll();

@@ -214,4 +214,78 @@ public final class NeighbourTable
     {
         return size;
     }
+
+    /**
+     * Forgets neighbours nobody needs: unresolved ones whose packets have been dropped and that
+     * have not been asked about for {@link #FORGET_UNRESOLVED_NANOS}, and resolved ones not
+     * confirmed for {@link #FORGET_RESOLVED_NANOS}. Static entries never age. Without this, a
+     * scan of unused addresses would fill the table for good. Called from the worker's timer.
+     *
+     * @return how many entries were removed
+     */
+    public int age(final long now)
+    {
+        int removed = 0;
+        for (int slot = 0; slot < capacity; slot++)
+        {
+            while (keys[slot] != EMPTY && heldCount[slot] == 0 && forgettable(slot, now))
+            {
+                remove(slot); // the entry shifted into this slot is examined again
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Unresolved entries are dropped this long after their last request. */
+    public static final long FORGET_UNRESOLVED_NANOS = 3_000_000_000L;
+    /** Resolved entries are dropped this long after their last confirmation (twice the reachable time). */
+    public static final long FORGET_RESOLVED_NANOS = 2 * REACHABLE_NANOS;
+
+    private boolean forgettable(final int slot, final long now)
+    {
+        if (macs[slot] == 0)
+        {
+            return now - requestedAt[slot] > FORGET_UNRESOLVED_NANOS;
+        }
+        return now - confirmedAt[slot] > FORGET_RESOLVED_NANOS;
+    }
+
+    /** Linear-probing deletion by backward shift: later entries of the probe chain move up, no tombstones. */
+    private void remove(final int slot)
+    {
+        int hole = slot;
+        int j = slot;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            if (keys[j] == EMPTY)
+            {
+                break;
+            }
+            final int home = hash(keys[j]) & mask;
+            final boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+            if (stays)
+            {
+                continue;
+            }
+            move(j, hole);
+            hole = j;
+        }
+        keys[hole] = EMPTY;
+        heldCount[hole] = 0;
+        size--;
+    }
+
+    private void move(final int from, final int to)
+    {
+        keys[to] = keys[from];
+        macs[to] = macs[from];
+        confirmedAt[to] = confirmedAt[from];
+        requestedAt[to] = requestedAt[from];
+        heldSince[to] = heldSince[from];
+        heldCount[to] = heldCount[from];
+        System.arraycopy(heldAddress, from * HOLD_PER_NEIGHBOUR, heldAddress, to * HOLD_PER_NEIGHBOUR, HOLD_PER_NEIGHBOUR);
+        System.arraycopy(heldLength, from * HOLD_PER_NEIGHBOUR, heldLength, to * HOLD_PER_NEIGHBOUR, HOLD_PER_NEIGHBOUR);
+    }
 }
