@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 final class BenchLab implements AutoCloseable
 {
     private final String id;
+    /** Guards closed, namespaces and children: creating one and cleaning up never interleave. */
+    private final Object lock = new Object();
     private final List<String> namespaces = new ArrayList<>();
     private final List<Child> children = new ArrayList<>();
     private final Thread hook;
@@ -82,9 +84,13 @@ final class BenchLab implements AutoCloseable
     String namespace(final String suffix)
     {
         final String name = "sb" + id + "-" + suffix;
-        run("ip", "netns", "add", name);
-        synchronized (namespaces)
+        synchronized (lock)
         {
+            if (closed)
+            {
+                throw new BenchException("interrupted");
+            }
+            run("ip", "netns", "add", name);
             namespaces.add(name);
         }
         run("ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
@@ -127,7 +133,7 @@ final class BenchLab implements AutoCloseable
     {
         final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         cmd.addAll(command);
-        synchronized (children)
+        synchronized (lock)
         {
             if (closed)
             {
@@ -183,11 +189,14 @@ final class BenchLab implements AutoCloseable
     private void cleanUp()
     {
         final List<Child> toStop;
-        synchronized (children)
+        final List<String> toDelete;
+        synchronized (lock)
         {
             closed = true;
             toStop = new ArrayList<>(children);
             children.clear();
+            toDelete = new ArrayList<>(namespaces);
+            namespaces.clear();
         }
         for (final Child c : toStop)
         {
@@ -207,12 +216,6 @@ final class BenchLab implements AutoCloseable
             {
                 c.process.destroyForcibly();
             }
-        }
-        final List<String> toDelete;
-        synchronized (namespaces)
-        {
-            toDelete = new ArrayList<>(namespaces);
-            namespaces.clear();
         }
         for (int i = toDelete.size() - 1; i >= 0; i--)
         {
