@@ -3,7 +3,7 @@
  *
  *   xdp_gen --iface IF --dst-mac MAC [--src-mac MAC] [--queue Q] [--cpu N] [--size BYTES]
  *           [--rate PPS] [--seconds N] [--warmup-ms MS] [--drain-ms MS] [--batch N]
- *           [--driver] [--copy|--zero-copy]
+ *           [--driver] [--copy|--zero-copy] [--rx-iface IF] [--rx-offset N]
  *
  * One socket on IF/Q (its own XDP program redirects every frame on IF to it), one busy-polling
  * thread pinned to --cpu. It sends UDP/IPv4 frames to --dst-mac (the forwarder's interface) as
@@ -117,6 +117,9 @@ struct gen {
     int tx_pending;
     uint64_t total_sent, total_received, reordered, foreign, tx_errors, next_seq;
     uint32_t rx_offset;
+    /* the socket frames come back on: x itself, or with --rx-iface a second socket (own UMEM) */
+    struct xsk rx_sock;
+    struct xsk *r;
 };
 
 static void kick(struct gen *g)
@@ -154,26 +157,26 @@ static void refill(struct gen *g)
     if (wanted == 0)
         return;
     uint32_t first;
-    uint32_t n = ring_prod_reserve(&g->x.fill, wanted, &first);
+    uint32_t n = ring_prod_reserve(&g->r->fill, wanted, &first);
     if (n == 0)
         return;
     for (uint32_t i = 0; i < n; i++)
-        *ring_addr(&g->x.fill, first + i) = g->rx_free.v[--g->rx_free.top];
-    ring_prod_submit(&g->x.fill);
+        *ring_addr(&g->r->fill, first + i) = g->rx_free.v[--g->rx_free.top];
+    ring_prod_submit(&g->r->fill);
 }
 
 static uint32_t receive(struct gen *g)
 {
     uint32_t first;
-    uint32_t n = ring_cons_peek(&g->x.rx, RX_BATCH, &first);
+    uint32_t n = ring_cons_peek(&g->r->rx, RX_BATCH, &first);
     if (n == 0) {
-        if (g->x.cfg.need_wakeup && ring_needs_wakeup(&g->x.fill))
-            xsk_kick_rx(&g->x);
+        if (g->r->cfg.need_wakeup && ring_needs_wakeup(&g->r->fill))
+            xsk_kick_rx(g->r);
         return 0;
     }
     for (uint32_t i = 0; i < n; i++) {
-        const struct xdp_desc *d = ring_desc(&g->x.rx, first + i);
-        const uint8_t *f = g->x.umem + d->addr;
+        const struct xdp_desc *d = ring_desc(&g->r->rx, first + i);
+        const uint8_t *f = g->r->umem + d->addr;
         /* with --rx-offset N the frames come back wrapped (e.g. 28 bytes of outer IPv4 + GRE with key):
            the outer protocol is not UDP and our payload sits N bytes further in */
         const uint32_t off = g->rx_offset;
@@ -194,7 +197,7 @@ static uint32_t receive(struct gen *g)
         }
         g->rx_free.v[g->rx_free.top++] = (d->addr >> g->frame_shift) << g->frame_shift;
     }
-    ring_cons_release(&g->x.rx, n);
+    ring_cons_release(&g->r->rx, n);
     return n;
 }
 
@@ -238,6 +241,7 @@ int main(int argc, char **argv)
     int queue = 0, cpu = -1, size = 64, batch = 64, driver = 0, copy_mode = 0;
     long rate = 0, seconds = 0, warmup_ms = 0, drain_ms = 100;
     uint32_t rx_offset = 0;
+    const char *rx_iface = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--iface"))
@@ -252,6 +256,8 @@ int main(int argc, char **argv)
             cpu = (int)parse_long(a, arg_value(argc, argv, &i), -1, CPU_SETSIZE - 1);
         else if (!strcmp(a, "--size"))
             size = (int)parse_long(a, arg_value(argc, argv, &i), 64, 1518);
+        else if (!strcmp(a, "--rx-iface"))
+            rx_iface = arg_value(argc, argv, &i);
         else if (!strcmp(a, "--rx-offset"))
             rx_offset = (uint32_t)parse_long(a, arg_value(argc, argv, &i), 0, 256);
         else if (!strcmp(a, "--rate"))
@@ -299,7 +305,7 @@ int main(int argc, char **argv)
     g.frame_shift = (uint32_t)__builtin_ctz(cfg.frame_size);
     g.rx_offset = rx_offset;
     g.tx_free.v = malloc(sizeof(uint64_t) * TX_FRAMES);
-    g.rx_free.v = malloc(sizeof(uint64_t) * (cfg.frame_count - TX_FRAMES));
+    g.rx_free.v = malloc(sizeof(uint64_t) * cfg.frame_count);
     if (!g.tx_free.v || !g.rx_free.v)
         die("out of memory");
     for (int i = TX_FRAMES - 1; i >= 0; i--) {
@@ -307,10 +313,28 @@ int main(int argc, char **argv)
         build_frame(g.x.umem + base, frame_len, dst, src);
         g.tx_free.v[g.tx_free.top++] = base;
     }
-    for (int i = (int)cfg.frame_count - 1; i >= TX_FRAMES; i--)
-        g.rx_free.v[g.rx_free.top++] = (uint64_t)i << g.frame_shift;
+    struct xdp_attach rx_prog = {0};
+    int rx_ifindex = 0;
+    if (rx_iface) {
+        /* frames come back on another interface (e.g. an L2TPv3 pseudowire's WAN side): a socket of
+           its own, every frame of its UMEM for receiving */
+        rx_ifindex = (int)if_nametoindex(rx_iface);
+        if (rx_ifindex == 0)
+            die("no interface %s in this network namespace: %s", rx_iface, strerror(errno));
+        rx_prog = xdp_attach_all(rx_iface, rx_ifindex, driver);
+        xsk_open(&g.rx_sock, rx_iface, queue, &cfg);
+        g.r = &g.rx_sock;
+        for (int i = (int)cfg.frame_count - 1; i >= 0; i--)
+            g.rx_free.v[g.rx_free.top++] = (uint64_t)i << g.frame_shift;
+    } else {
+        g.r = &g.x;
+        for (int i = (int)cfg.frame_count - 1; i >= TX_FRAMES; i--)
+            g.rx_free.v[g.rx_free.top++] = (uint64_t)i << g.frame_shift;
+    }
     refill(&g);
     bpf_map_update_u32(prog.map_fd, (uint32_t)queue, (uint32_t)g.x.fd);
+    if (rx_iface)
+        bpf_map_update_u32(rx_prog.map_fd, (uint32_t)queue, (uint32_t)g.rx_sock.fd);
     int on_cpu = pin_cpu(cpu);
     long long tx_dropped0 = if_stat(iface, "tx_dropped");
     printf("READY %s/%d %s mode, %u-byte frames (%d on the wire) to %s\n", iface, queue,
@@ -369,6 +393,7 @@ int main(int argc, char **argv)
     }
 
     struct xdp_statistics ks = xsk_stats(&g.x);
+    const struct xdp_statistics kr = rx_iface ? xsk_stats(g.r) : ks;
     long long tx_dropped1 = if_stat(iface, "tx_dropped");
     uint64_t if_dropped = tx_dropped0 >= 0 && tx_dropped1 >= tx_dropped0 ? (uint64_t)(tx_dropped1 - tx_dropped0) : 0;
     const uint64_t elapsed = t1 - t0;
@@ -385,14 +410,19 @@ int main(int argc, char **argv)
            (unsigned long long)(g.total_sent > g.total_received ? g.total_sent - g.total_received : 0),
            (unsigned long long)g.foreign, secs > 0 ? (double)sent / secs / 1e6 : 0.0,
            secs > 0 ? (double)received / secs / 1e6 : 0.0, (unsigned long long)g.total_sent,
-           (unsigned long long)g.total_received, (unsigned long long)ks.rx_dropped,
-           (unsigned long long)ks.rx_ring_full, (unsigned long long)ks.rx_fill_ring_empty_descs,
+           (unsigned long long)g.total_received, (unsigned long long)kr.rx_dropped,
+           (unsigned long long)kr.rx_ring_full, (unsigned long long)kr.rx_fill_ring_empty_descs,
            (unsigned long long)ks.tx_invalid_descs, (unsigned long long)stalled, (unsigned long long)max_gap, size,
            frame_len, on_cpu);
     fflush(stdout);
     bpf_map_delete_u32(prog.map_fd, (uint32_t)queue);
     xsk_close(&g.x);
     xdp_detach(&prog);
+    if (rx_iface) {
+        bpf_map_delete_u32(rx_prog.map_fd, (uint32_t)queue);
+        xsk_close(&g.rx_sock);
+        xdp_detach(&rx_prog);
+    }
     free(g.tx_free.v);
     free(g.rx_free.v);
     return 0;

@@ -8,9 +8,10 @@ import java.util.Arrays;
  */
 public final class BenchMain
 {
-    static final String USAGE = "usage: sluice bench io|route|gre [--size 64|1400] [--seconds N] [--runs N] [--json FILE]\n" +
+    static final String USAGE = "usage: sluice bench io|route|gre|l2tpv3 [--size 64|1400] [--seconds N] [--runs N] [--json FILE]\n" +
         "  io: Sluice's AF_XDP forward against the C reference forwarder\n" +
-        "  route, gre: Sluice's forwarding graph (plain IPv4, GRE encapsulation) against Sluice's io forward";
+        "  route, gre, l2tpv3: Sluice's forwarding graph (plain IPv4, GRE encapsulation, an L2TPv3 pseudowire)\n" +
+        "  against Sluice's io forward";
 
     private BenchMain()
     {
@@ -26,7 +27,7 @@ public final class BenchMain
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0])
         {
-            case "io", "route", "gre" ->
+            case "io", "route", "gre", "l2tpv3" ->
             {
                 final IoBench.Options options;
                 try

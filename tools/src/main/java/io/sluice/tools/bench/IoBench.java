@@ -40,6 +40,8 @@ public final class IoBench
     static final String SLUICE = "sluice";
     /** Outer IPv4 (20) + GRE with key (8): where the generator's payload sits in what comes back from gre. */
     static final int GRE_OVERHEAD = 28;
+    /** Outer IPv4 (20) + L2TPv3 session ID (4) + cookie (4) + the carried frame's Ethernet header (14). */
+    static final int L2TPV3_OVERHEAD = 42;
 
     /**
      * The baseline of a scenario: for io the C forwarder; for route and gre, Sluice's own io
@@ -82,9 +84,10 @@ public final class IoBench
         /** The same options for another scenario: io (against C), route or gre (against Sluice's io). */
         public Options withScenario(final String scenario)
         {
-            if (!scenario.equals("io") && !scenario.equals("route") && !scenario.equals("gre"))
+            if (!scenario.equals("io") && !scenario.equals("route") && !scenario.equals("gre") &&
+                !scenario.equals("l2tpv3"))
             {
-                throw new IllegalArgumentException("unknown scenario '" + scenario + "'; expected io, route or gre");
+                throw new IllegalArgumentException("unknown scenario '" + scenario + "'; expected io, route, gre or l2tpv3");
             }
             return new Options(size, seconds, runs, json, warmupMs, home, java, javaClassPath, scenario);
         }
@@ -241,6 +244,9 @@ public final class IoBench
             final String[] veth = lab.veth(genNs, "g", dutNs, "d");
             final String dutMac = lab.mac(dutNs, veth[1]);
             final String genMac = lab.mac(genNs, veth[0]);
+            // an L2TPv3 pseudowire has two sides: frames go in on one veth and come back on another
+            final String[] wan = o.scenario().equals("l2tpv3") ? lab.veth(genNs, "h", dutNs, "e") : null;
+            final String wanMac = wan == null ? null : lab.mac(genNs, wan[0]);
             System.out.printf(Locale.ROOT, "bench " + o.scenario() + ": %d-byte frames (%d handed to the interface), %d run(s) of %d s " +
                     "after %d ms warm-up; generator on CPU %d in %s (%s), forwarder on CPU %d in %s (%s)%n",
                 o.size(), o.size() - 4, o.runs(), o.seconds(), o.warmupMs(), GENERATOR_CPU, genNs, veth[0],
@@ -253,12 +259,19 @@ public final class IoBench
                 {
                     final boolean baseline = name.equals(baselineName(o));
                     final boolean io = o.scenario().equals("io");
+                    final boolean pseudowire = !baseline && wan != null;
                     final List<String> forwarder = baseline ?
                         (io ? cForwarder(fwd, veth[1], o) : javaForwarder(veth[1], o)) :
-                        (io ? javaForwarder(veth[1], o) : graphForwarder(veth[1], genMac, o));
-                    final int rxOffset = !baseline && o.scenario().equals("gre") ? GRE_OVERHEAD : 0;
-                    final Measurement m = measure(lab, name, run, forwarder, dutNs,
-                        generator(gen, veth[0], dutMac, rxOffset, o), genNs, o);
+                        (io ? javaForwarder(veth[1], o) : pseudowire ?
+                            pseudowireForwarder(veth[1], wan[1], wanMac, o) : graphForwarder(veth[1], genMac, o));
+                    final int rxOffset = baseline || io ? 0 : pseudowire ? L2TPV3_OVERHEAD :
+                        o.scenario().equals("gre") ? GRE_OVERHEAD : 0;
+                    final List<String> generator = new ArrayList<>(generator(gen, veth[0], dutMac, rxOffset, o));
+                    if (pseudowire)
+                    {
+                        generator.addAll(List.of("--rx-iface", wan[0]));
+                    }
+                    final Measurement m = measure(lab, name, run, forwarder, dutNs, generator, genNs, o);
                     all.add(m);
                     System.out.println(describe(m, o.runs()));
                     System.out.flush();
@@ -347,6 +360,19 @@ public final class IoBench
      * ethernet-input, ip4-input, ip4-lookup, ip4-rewrite) or through a GRE tunnel ({@code gre}: and
      * gre-output, a second lookup for the outer header).
      */
+    /** Sluice as an L2TPv3 pseudowire: frames from {@code lan} into a session out of {@code wan}. */
+    static List<String> pseudowireForwarder(final String lan, final String wan, final String peerMac, final Options o)
+    {
+        final List<String> cmd = new ArrayList<>();
+        cmd.add(o.java());
+        cmd.addAll(JVM_FLAGS);
+        cmd.addAll(List.of("-cp", o.javaClassPath(), "io.sluice.tools.Main", "forward", "--iface", lan, "--cpu",
+            Integer.toString(FORWARDER_CPU), "--seconds", Integer.toString(safetySeconds(o)), "--copy",
+            "--mode", "l2tpv3", "--wan-iface", wan, "--local-ip", "192.0.2.1", "--peer-ip", "192.0.2.2",
+            "--peer-mac", peerMac));
+        return cmd;
+    }
+
     static List<String> graphForwarder(final String iface, final String peerMac, final Options o)
     {
         final List<String> cmd = new ArrayList<>();

@@ -95,6 +95,7 @@ public final class ForwardMain
         String localIp = "192.0.2.1";
         String peerIp = "192.0.2.2";
         String peerMac = null;
+        String wanIface = null;
         boolean driver = false;
         XskSocket.CopyMode mode = XskSocket.CopyMode.AUTO;
         for (int i = 0; i < args.length; i++)
@@ -111,6 +112,7 @@ public final class ForwardMain
                 case "--local-ip" -> localIp = value(args, ++i, "--local-ip");
                 case "--peer-ip" -> peerIp = value(args, ++i, "--peer-ip");
                 case "--peer-mac" -> peerMac = value(args, ++i, "--peer-mac");
+                case "--wan-iface" -> wanIface = value(args, ++i, "--wan-iface");
                 case "--driver" -> driver = true;
                 case "--copy" -> mode = XskSocket.CopyMode.COPY;
                 case "--zero-copy" -> mode = XskSocket.CopyMode.ZERO_COPY;
@@ -132,11 +134,22 @@ public final class ForwardMain
         final FramePool pool = XdpPort.poolFor(umem);
         final XdpPort port = XdpPort.open(iface, queue, umem, pool, XdpSelection.everything(),
             XskSocket.Config.defaults().withCopyMode(mode), driver);
+        final XdpPort[] wan = new XdpPort[1];
         final Worker.Job work = switch (job)
         {
             case "echo" -> new Echo(port, pool, batch, macSwap);
             case "route", "gre" -> routed(job, port, pool, iface, localIp, peerIp, peerMac);
-            default -> throw new IllegalArgumentException("forward: --mode " + job + " is not echo, route or gre");
+            case "l2tpv3" ->
+            {
+                if (wanIface == null)
+                {
+                    throw new IllegalArgumentException("forward: --mode l2tpv3 needs --wan-iface (the pseudowire's far side)");
+                }
+                wan[0] = XdpPort.open(wanIface, queue, umem, pool, XdpSelection.everything(),
+                    XskSocket.Config.defaults().withCopyMode(mode), driver);
+                yield pseudowire(port, wan[0], pool, iface, wanIface, localIp, peerIp, peerMac);
+            }
+            default -> throw new IllegalArgumentException("forward: --mode " + job + " is not echo, route, gre or l2tpv3");
         };
         final Worker worker = new Worker("forward-" + iface, cpu, work, null);
         final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
@@ -174,11 +187,16 @@ public final class ForwardMain
         {
             runner.close();
             final long[] ks = port.kernelStatistics();
-            System.out.println("{\"rx\":" + port.counters().rxPackets + ",\"tx\":" + port.counters().txPackets +
+            final long tx = port.counters().txPackets + (wan[0] == null ? 0 : wan[0].counters().txPackets);
+            System.out.println("{\"rx\":" + port.counters().rxPackets + ",\"tx\":" + tx +
                 ",\"txDropped\":" + port.counters().txDropped + ",\"txErrors\":" + port.counters().txErrors +
                 ",\"kernelRxDropped\":" + ks[0] + ",\"kernelRxRingFull\":" + ks[3] + ",\"kernelFillEmpty\":" + ks[4] +
                 ",\"cpu\":" + worker.runningOnCpu() + "}");
             System.out.flush();
+            if (wan[0] != null)
+            {
+                wan[0].close();
+            }
             port.close();
             umem.close();
             done.countDown();
@@ -216,6 +234,30 @@ public final class ForwardMain
         {
             dp.addRoute(0, 0, ifc, peer);
         }
+        return dp.job();
+    }
+
+    /**
+     * An L2TPv3 Ethernet pseudowire: every frame received on {@code lan} goes into a session over
+     * IP (protocol 115, 4-byte cookie) and out of {@code wan} to the peer (its MAC static).
+     */
+    private static Worker.Job pseudowire(
+        final XdpPort lan, final XdpPort wan, final FramePool pool, final String lanIface, final String wanIface,
+        final String localIp, final String peerIp, final String peerMac)
+    {
+        if (peerMac == null)
+        {
+            throw new IllegalArgumentException("forward: --mode l2tpv3 needs --peer-mac");
+        }
+        final Dataplane dp = new Dataplane(pool, Dataplane.Context.defaults());
+        final Interface x = dp.addEthernet(lanIface, lan, NetIf.hardwareAddress(lanIface));
+        final Interface w = dp.addEthernet(wanIface, wan, NetIf.hardwareAddress(wanIface));
+        final int local = Bytes.parseIp4(localIp);
+        final int peer = Bytes.parseIp4(peerIp);
+        dp.setAddress(w, local, 24);
+        dp.addNeighbour(w, peer, Bytes.parseMac(peerMac));
+        dp.addL2tpv3Xconnect(x, io.sluice.dataplane.l2tp.L2tpSession.Encapsulation.IP, local, peer, 1, 2, 0x5151L,
+            0x5151L, 4);
         return dp.job();
     }
 

@@ -2,6 +2,8 @@ package io.sluice.tools.bench;
 
 import io.sluice.ffi.testkit.NetnsLab;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,9 +75,10 @@ class IoBenchTest
         assertTrue(text.contains("\"measurements\":[{"), text);
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gre", "l2tpv3"})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void greScenarioMeasuresTheGraphAgainstSluicesOwnForward(@TempDir final Path dir) throws Exception
+    void graphScenarioMeasuresAgainstSluicesOwnForward(final String scenario, @TempDir final Path dir) throws Exception
     {
         final String why = NetnsLab.unavailableReason();
         assumeTrue(why == null, why);
@@ -83,20 +86,20 @@ class IoBenchTest
         final String noC = buildCPrograms(home);
         if (noC != null)
         {
-            System.out.println("SKIPPED greScenario: " + noC);
+            System.out.println("SKIPPED " + scenario + " scenario: " + noC);
         }
         assumeTrue(noC == null, noC);
-        final Path json = dir.resolve("gre.json");
+        final Path json = dir.resolve(scenario + ".json");
         final String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        final int status = BenchMain.run(new String[]{"gre", "--size", "64", "--seconds", "1", "--runs", "1",
+        final int status = BenchMain.run(new String[]{scenario, "--size", "64", "--seconds", "1", "--runs", "1",
             "--warmup-ms", "500", "--json", json.toString(), "--home", home.toString(), "--java-cp", cp});
-        assertEquals(0, status, "bench gre exit status");
+        assertEquals(0, status, "bench " + scenario + " exit status");
         final String text = Files.readString(json).trim();
-        final Matcher m = Pattern.compile("^\\{\"scenario\":\"gre\",\"size\":64,\"mpps\":([0-9.]+)," +
+        final Matcher m = Pattern.compile("^\\{\"scenario\":\"" + scenario + "\",\"size\":64,\"mpps\":([0-9.]+)," +
             "\"baseline\":\\{\"name\":\"sluice-io\",\"mpps\":([0-9.]+)\\},\"ratio\":([0-9.]+),\"runs\":1[,}]")
             .matcher(text);
         assertTrue(m.find(), "JSON does not start with the required fields: " + text);
-        assertTrue(Double.parseDouble(m.group(1)) > 0, "GRE frames came back to the generator: " + text);
+        assertTrue(Double.parseDouble(m.group(1)) > 0, "wrapped frames came back to the generator: " + text);
         assertTrue(Double.parseDouble(m.group(2)) > 0, text);
     }
 
