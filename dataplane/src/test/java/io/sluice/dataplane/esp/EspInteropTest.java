@@ -11,8 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -356,21 +354,7 @@ class EspInteropTest
 
     private Path writePcap(final String name, final List<byte[]> frames) throws IOException
     {
-        int size = 24;
-        for (final byte[] f : frames)
-        {
-            size += 16 + f.length;
-        }
-        final ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0xa1b2c3d4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(65535).putInt(1);
-        int second = 1_700_000_000;
-        for (final byte[] f : frames)
-        {
-            b.putInt(second++).putInt(0).putInt(f.length).putInt(f.length).put(f);
-        }
-        final Path file = dir.resolve(name + ".pcap");
-        Files.write(file, b.array());
-        return file;
+        return io.sluice.dataplane.testing.TestPcap.write(dir, name, frames);
     }
 
     // ------------------------------------------------------------------ tools
