@@ -3,6 +3,12 @@ package io.sluice.dataplane;
 import io.sluice.dataplane.arp.ArpInput;
 import io.sluice.dataplane.arp.NeighbourTable;
 import io.sluice.dataplane.ethernet.EthernetInput;
+import io.sluice.dataplane.esp.EspCodec;
+import io.sluice.dataplane.esp.EspDecrypt;
+import io.sluice.dataplane.esp.EspEncrypt;
+import io.sluice.dataplane.esp.IpsecOutput;
+import io.sluice.dataplane.esp.JceCryptoEngine;
+import io.sluice.dataplane.esp.SecurityAssociationDatabase;
 import io.sluice.dataplane.frame.Burst;
 import io.sluice.dataplane.frame.FramePool;
 import io.sluice.dataplane.graph.Graph;
@@ -32,7 +38,11 @@ import io.sluice.dataplane.port.Port;
 import io.sluice.dataplane.punt.PuntQueue;
 import io.sluice.dataplane.worker.Worker;
 
+import org.agrona.concurrent.CachedNanoClock;
+
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One gateway's forwarding state and its graph: interfaces, FIB and adjacencies, neighbours,
@@ -42,10 +52,19 @@ import java.util.Arrays;
  * <pre>
  *  port -> ethernet-input -> arp-input
  *                         -> ip4-input -> ip4-lookup -> ip4-local -> gre-input / l2tpv2-input / l2tpv3-input / punt
+ *                                                                 -> esp-decrypt -> ip4-input (IPsec tunnel)
+ *                                                                                -> ip4-local (protected GRE)
  *                                                    -> ip4-rewrite -> port
  *                                                    -> gre-output / l2tpv2-output -> ip4-lookup (outer)
+ *                                                    -> gre-output (protected) -> esp-encrypt -> ip4-lookup
+ *                                                    -> ipsec-output -> esp-encrypt -> ip4-lookup
  *          (xconnect port) -> l2tpv3-output -> ip4-lookup (outer)
  * </pre>
+ * IPsec: SAs live in the {@link #sad()}; an outbound SA serves one <em>binding</em>, a tunnel
+ * interface and a peer ({@link #ipsecBinding}): a route-based IPsec tunnel has one, a protected
+ * point-to-point GRE tunnel one, a protected multipoint GRE tunnel one per NBMA peer. The SA's
+ * {@code tunnel(...)} is that binding number, for inbound SAs too (it says which interface the
+ * decrypted packets belong to).
  */
 public final class Dataplane
 {
@@ -82,6 +101,16 @@ public final class Dataplane
 
     private static final int TUNNEL_GRE = 1;
     private static final int TUNNEL_L2TPV2 = 2;
+    private static final int TUNNEL_IPSEC = 3;
+
+    private final SecurityAssociationDatabase sad = new SecurityAssociationDatabase();
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final EspCodec espCodec;
+    private final Map<Long, Integer> bindingIds = new HashMap<>();
+    private volatile int[] bindingIface = {-1};
+    private volatile int[] ifaceBinding = new int[0];
+    private volatile int[] ipsecDestination = new int[0];
+    private long ipsecNoSa;
 
     private final EthernetInput ethernetInput;
     private final ArpInput arpInput;
@@ -95,6 +124,9 @@ public final class Dataplane
     private final GreOutput greOutput;
     private final L2tpv2Output l2tpv2Output;
     private final Ip4Rewrite ip4Rewrite;
+    private final IpsecOutput ipsecOutput;
+    private final EspEncrypt espEncrypt;
+    private final EspDecrypt espDecrypt;
 
     public Dataplane(final FramePool pool, final Context context)
     {
@@ -106,6 +138,8 @@ public final class Dataplane
         this.icmp = new IcmpSender(this, context.icmpPerSecond(), 20);
         this.reassembler = new Reassembler(graph, context.reassemblySlots());
         this.dropAdjacency = adjacencies.add(Adjacencies.DROP, 0, 0);
+        this.clock.update(System.nanoTime());
+        this.espCodec = new EspCodec(new JceCryptoEngine(), clock, pool.frameSize());
         // node order is the order of a packet's first pass; tunnels loop back through ip4-lookup
         this.ethernetInput = new EthernetInput(this);
         this.l2tpv3Output = new L2tpv3Output(this);
@@ -113,11 +147,14 @@ public final class Dataplane
         this.ip4Input = new Ip4Input(this);
         this.ip4Lookup = new Ip4Lookup(this);
         this.ip4Local = new Ip4Local(this);
+        this.espDecrypt = new EspDecrypt(this, espCodec);
         this.greInput = new GreInput(this);
         this.l2tpv2Input = new L2tpv2Input(this);
         this.l2tpv3Input = new L2tpv3Input(this);
         this.greOutput = new GreOutput(this);
         this.l2tpv2Output = new L2tpv2Output(this);
+        this.ipsecOutput = new IpsecOutput(this);
+        this.espEncrypt = new EspEncrypt(this, espCodec);
         this.ip4Rewrite = new Ip4Rewrite(this);
     }
 
@@ -217,6 +254,118 @@ public final class Dataplane
         return ifc;
     }
 
+    /**
+     * A route-based IPsec tunnel interface ({@code tunnel mode ipsec ipv4}, and what a crypto
+     * map's protected destinations become): packets routed into it leave as ESP from
+     * {@code source} to {@code destination} under the outbound SA of its binding. IP MTU 1500: the
+     * ESP overhead is checked against the egress MTU per packet, by esp-encrypt.
+     */
+    public synchronized Interface addIpsecTunnel(final String name, final int source, final int destination)
+    {
+        if (source == 0 || destination == 0)
+        {
+            throw new IllegalArgumentException("IPsec tunnel " + name + ": needs a source and a destination address");
+        }
+        final Interface ifc = interfaces.add(name, Interface.Kind.TUNNEL, -1, 0, Interface.DEFAULT_MTU);
+        growTunnelKinds();
+        final int[] dst = Arrays.copyOf(ipsecDestination, Math.max(ipsecDestination.length, ifc.index() + 1));
+        dst[ifc.index()] = destination;
+        ipsecDestination = dst;
+        setTunnelKind(ifc.index(), TUNNEL_IPSEC);
+        ipsecBinding(ifc, destination);
+        return ifc;
+    }
+
+    /** {@code tunnel protection ipsec profile} on a GRE tunnel: its packets go out and must come in as ESP. */
+    public synchronized void protectGreTunnel(final Interface tunnel)
+    {
+        if (tunnelKind[tunnel.index()] != TUNNEL_GRE)
+        {
+            throw new IllegalArgumentException("tunnel protection: " + tunnel.name() + " is not a GRE tunnel");
+        }
+        greTunnels.get(tunnel.tunnel()).protect();
+    }
+
+    /**
+     * The IPsec binding for a tunnel interface and a peer, made on first use: what SAs for that
+     * peer carry as their {@code tunnel(...)}. For a point-to-point tunnel the peer is its
+     * destination; for a multipoint GRE tunnel an NBMA address.
+     */
+    public synchronized int ipsecBinding(final Interface tunnel, final int peer)
+    {
+        final int kind = tunnelKind.length > tunnel.index() ? tunnelKind[tunnel.index()] : 0;
+        final boolean ipsecTunnel = kind == TUNNEL_IPSEC;
+        final GreTunnel gre = kind == TUNNEL_GRE ? greTunnels.get(tunnel.tunnel()) : null;
+        if (!ipsecTunnel && gre == null)
+        {
+            throw new IllegalArgumentException(tunnel.name() + " is neither an IPsec tunnel nor a GRE tunnel");
+        }
+        if (gre != null && !gre.isProtected())
+        {
+            throw new IllegalArgumentException(tunnel.name() + " has no tunnel protection");
+        }
+        final int expected = ipsecTunnel ? ipsecDestination[tunnel.index()] : gre.destination();
+        if (expected != 0 && peer != expected)
+        {
+            throw new IllegalArgumentException(tunnel.name() + " is point-to-point to " + Bytes.ip4ToString(expected) +
+                ", not " + Bytes.ip4ToString(peer));
+        }
+        final long key = ((long)tunnel.index() << 32) | (peer & 0xffff_ffffL);
+        final Integer existing = bindingIds.get(key);
+        if (existing != null)
+        {
+            return existing;
+        }
+        final int id = bindingIface.length;
+        final int[] next = Arrays.copyOf(bindingIface, id + 1);
+        next[id] = tunnel.index();
+        bindingIface = next;
+        bindingIds.put(key, id);
+        if (gre != null)
+        {
+            gre.bind(peer, id);
+        }
+        else
+        {
+            final int[] b = Arrays.copyOf(ifaceBinding, Math.max(ifaceBinding.length, tunnel.index() + 1));
+            b[tunnel.index()] = id;
+            ifaceBinding = b;
+        }
+        return id;
+    }
+
+    /** Data path: the binding of a route-based IPsec tunnel interface. */
+    public int ipsecBindingOf(final Interface tunnel)
+    {
+        final int[] b = ifaceBinding;
+        return tunnel.index() < b.length ? b[tunnel.index()] : 0;
+    }
+
+    /** Data path: the interface an SA's binding belongs to, null for an unknown binding. */
+    public Interface ipsecBindingInterface(final int binding)
+    {
+        final int[] b = bindingIface;
+        return binding > 0 && binding < b.length ? interfaces.get(b[binding]) : null;
+    }
+
+    public boolean isGreTunnel(final Interface ifc)
+    {
+        final int[] k = tunnelKind;
+        return ifc.index() < k.length && k[ifc.index()] == TUNNEL_GRE;
+    }
+
+    /** Data path: a packet for a binding that has no outbound SA (yet); IKE will want to know. */
+    public void ipsecNoSa(final int binding)
+    {
+        ipsecNoSa++;
+    }
+
+    /** Packets dropped because their binding had no outbound SA. */
+    public long ipsecNoSaPackets()
+    {
+        return ipsecNoSa;
+    }
+
     /** {@code ip route prefix/len via nextHop out ifc} (nextHop 0: directly connected through ifc). */
     public synchronized void addRoute(final int prefix, final int length, final Interface ifc, final int nextHop)
     {
@@ -267,7 +416,12 @@ public final class Dataplane
     /** The encapsulation node for a packet routed into a tunnel interface. */
     public Node tunnelOutput(final Interface ifc)
     {
-        return tunnelKind[ifc.index()] == TUNNEL_L2TPV2 ? l2tpv2Output : greOutput;
+        return switch (tunnelKind[ifc.index()])
+        {
+            case TUNNEL_L2TPV2 -> l2tpv2Output;
+            case TUNNEL_IPSEC -> ipsecOutput;
+            default -> greOutput;
+        };
     }
 
     /** The worker's duty cycle: a burst from each port through the graph, then transmit. */
@@ -283,6 +437,7 @@ public final class Dataplane
             fibReader.quiescent();
             final long now = System.nanoTime();
             graph.tick(now);
+            clock.update(now);
             int work = 0;
             for (int p = 0; p < graph.portCount(); p++)
             {
@@ -549,6 +704,33 @@ public final class Dataplane
     public Ip4Rewrite ip4Rewrite()
     {
         return ip4Rewrite;
+    }
+
+    /** The security association database: inbound SAs by SPI, the outbound SA of each binding. */
+    public SecurityAssociationDatabase sad()
+    {
+        return sad;
+    }
+
+    public IpsecOutput ipsecOutput()
+    {
+        return ipsecOutput;
+    }
+
+    public EspEncrypt espEncrypt()
+    {
+        return espEncrypt;
+    }
+
+    public EspDecrypt espDecrypt()
+    {
+        return espDecrypt;
+    }
+
+    /** The crypto engine the ESP nodes use (its failure count is worth showing). */
+    public io.sluice.dataplane.esp.CryptoEngine cryptoEngine()
+    {
+        return espCodec.engine();
     }
 
     /** Every node's non-zero drop counters, one line each: {@code node: reason N}. */

@@ -84,6 +84,9 @@ public final class EspCodec
         return length;
     }
 
+    /** The most {@link #headroom} can be: outer IPv4, UDP, ESP header and a 16-byte IV. */
+    public static final int MAX_HEADROOM = Ipv4.MIN_LENGTH + UDP + EspHeader.LENGTH + 16;
+
     /** Bytes an outbound SA writes in front of the packet (the IPv4 header moves there in transport mode). */
     public static int headroom(final SecurityAssociation sa)
     {

@@ -18,6 +18,11 @@ public final class Meta
     public static final int ENCAPSULATED = 4;
     /** Arrived as a link-layer broadcast or multicast: never forwarded (RFC 1812 5.3.4). */
     public static final int L2_GROUP = 8;
+    /**
+     * esp-decrypt verified and opened the packet: a GRE tunnel with {@code tunnel protection}
+     * accepts only packets carrying this flag, so cleartext GRE cannot be injected into it.
+     */
+    public static final int DECRYPTED = 16;
     /** How many tunnel headers the gateway has put around the packet: bits 8-9. */
     public static final int DEPTH_SHIFT = 8;
     public static final int DEPTH_MASK = 0x300;
@@ -41,9 +46,12 @@ public final class Meta
     /** Adjacency chosen by ip4-lookup. */
     public final int[] adjacency;
     public final int[] flags;
+    /** The IPsec binding (tunnel and peer) whose outbound SA esp-encrypt is to use. */
+    public final int[] espBinding;
 
     public Meta(final int frames)
     {
+        espBinding = new int[frames];
         rxInterface = new int[frames];
         adjacency = new int[frames];
         flags = new int[frames];

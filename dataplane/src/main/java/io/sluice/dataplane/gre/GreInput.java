@@ -17,7 +17,8 @@ import java.lang.foreign.MemorySegment;
  * gre-input: GRE packets for one of our addresses (RFC 2784/2890). Version and reserved bits
  * checked, checksum verified when present, the tunnel found by endpoints and key, sequence
  * numbers enforced when the tunnel uses them. IPv4 payloads continue as packets received on the
- * tunnel interface; NHRP (protocol 0x2001) is punted to the control side.
+ * tunnel interface; NHRP (protocol 0x2001) is punted to the control side. A tunnel with
+ * {@code tunnel protection} takes only what esp-decrypt opened.
  */
 public final class GreInput extends Node
 {
@@ -28,13 +29,14 @@ public final class GreInput extends Node
     private static final int NO_TUNNEL = 4;
     private static final int OUT_OF_ORDER = 5;
     private static final int UNKNOWN_PROTOCOL = 6;
+    private static final int UNPROTECTED = 7;
 
     private final Dataplane dp;
 
     public GreInput(final Dataplane dp)
     {
         super(dp.graph(), "gre-input", "truncated", "bad-version", "reserved-bits-set", "bad-checksum", "no-tunnel",
-            "sequence-out-of-order", "unknown-protocol");
+            "sequence-out-of-order", "unknown-protocol", "unprotected");
         this.dp = dp;
     }
 
@@ -84,6 +86,13 @@ public final class GreInput extends Node
                 drop(NO_TUNNEL, at);
                 continue;
             }
+            final int frame = graph.pool().index(at);
+            if (t.isProtected() && (graph.meta().flags[frame] & Meta.DECRYPTED) == 0)
+            {
+                // tunnel protection: cleartext GRE for this tunnel is an injection attempt or a misconfigured peer
+                drop(UNPROTECTED, at);
+                continue;
+            }
             if (t.sequence() && (flags & Gre.S) != 0 && !t.acceptSequence(Bytes.u32(m, gre + Gre.sequenceOffset(flags))))
             {
                 drop(OUT_OF_ORDER, at);
@@ -91,7 +100,6 @@ public final class GreInput extends Node
             }
             t.rxPackets++;
             t.rxBytes += greLen - greHeader;
-            final int frame = graph.pool().index(at);
             final int protocol = Bytes.u16(m, gre + Gre.PROTOCOL);
             if (protocol == Gre.PROTO_IPV4)
             {

@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  * (the tunnel's, or for multipoint GRE the NBMA address mapped to the next hop), then GRE and
  * outer IPv4 headers are written into the headroom in front of the packet: no copy. The outer
  * packet goes back to ip4-lookup; outer DF is clear, so a too-large outer packet is fragmented
- * (and the far end reassembles).
+ * (and the far end reassembles). A tunnel with {@code tunnel protection} hands the outer packet
+ * to esp-encrypt instead.
  */
 public final class GreOutput extends Node
 {
@@ -75,7 +76,16 @@ public final class GreOutput extends Node
             t.txPackets++;
             t.txBytes += len;
             flags[frame] = Meta.wrapped(flags[frame]);
-            graph.enqueue(dp.ip4Lookup(), outer, total);
+            if (t.isProtected())
+            {
+                // tunnel protection: the GRE packet goes out inside ESP, with the SA of this peer
+                graph.meta().espBinding[frame] = t.bindingFor(destination);
+                graph.enqueue(dp.espEncrypt(), outer, total);
+            }
+            else
+            {
+                graph.enqueue(dp.ip4Lookup(), outer, total);
+            }
         }
     }
 

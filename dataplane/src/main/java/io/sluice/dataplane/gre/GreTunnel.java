@@ -20,6 +20,8 @@ public final class GreTunnel
     private final boolean sequence;
     private final int ttl;
     private volatile Int2IntHashMap peers = new Int2IntHashMap(0);
+    /** {@code tunnel protection ipsec profile}: NBMA peer -> IPsec binding, null when unprotected. */
+    private volatile Int2IntHashMap protection;
     private int txSequence;
     private int rxExpected;
     long rxPackets;
@@ -131,6 +133,40 @@ public final class GreTunnel
         peers.forEach(next::put);
         next.remove(overlay);
         peers = next;
+    }
+
+    /** {@code tunnel protection ipsec profile}: from now on this tunnel's packets go through ESP. */
+    public synchronized void protect()
+    {
+        if (protection == null)
+        {
+            protection = new Int2IntHashMap(0);
+        }
+    }
+
+    public boolean isProtected()
+    {
+        return protection != null;
+    }
+
+    /** The IPsec binding for packets to {@code nbma}, 0 when there is none yet (no SA negotiated). */
+    public int bindingFor(final int nbma)
+    {
+        final Int2IntHashMap p = protection;
+        return p == null ? 0 : p.get(nbma);
+    }
+
+    /** Records the IPsec binding for a peer (control side, {@code Dataplane.ipsecBinding}). */
+    public synchronized void bind(final int nbma, final int binding)
+    {
+        if (protection == null)
+        {
+            throw new IllegalStateException("tunnel is not protected");
+        }
+        final Int2IntHashMap next = new Int2IntHashMap(0);
+        protection.forEach(next::put);
+        next.put(nbma, binding);
+        protection = next;
     }
 
     public int peerCount()

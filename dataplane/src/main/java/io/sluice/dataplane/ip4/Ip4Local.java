@@ -27,9 +27,8 @@ public final class Ip4Local extends Node
     private static final int ICMP_OTHER = 2;
     private static final int TRUNCATED = 3;
     private static final int NATT_KEEPALIVE = 4;
-    private static final int ESP_NO_SA = 5;
-    private static final int FRAGMENT_HELD = 6;
-    private static final int BAD_ICMP_CHECKSUM = 7;
+    private static final int FRAGMENT_HELD = 5;
+    private static final int BAD_ICMP_CHECKSUM = 6;
 
     public static final int IKE_PORT = 500;
     public static final int NATT_PORT = 4500;
@@ -39,7 +38,7 @@ public final class Ip4Local extends Node
     public Ip4Local(final Dataplane dp)
     {
         super(dp.graph(), "ip4-local", "closed-port", "closed-protocol", "icmp-not-echo", "truncated",
-            "natt-keepalive", "esp-no-sa", "fragment-held", "bad-icmp-checksum");
+            "natt-keepalive", "fragment-held", "bad-icmp-checksum");
         this.dp = dp;
     }
 
@@ -88,7 +87,7 @@ public final class Ip4Local extends Node
                         graph.enqueue(dp.l2tpv3Input(), at, len);
                     }
                 }
-                case Ipv4.PROTO_ESP -> drop(ESP_NO_SA, at);
+                case Ipv4.PROTO_ESP -> graph.enqueue(dp.espDecrypt(), at, len);
                 default -> drop(CLOSED_PROTOCOL, at);
             }
         }
@@ -163,7 +162,7 @@ public final class Ip4Local extends Node
                 }
                 else
                 {
-                    drop(ESP_NO_SA, at);
+                    graph.enqueue(dp.espDecrypt(), at, len); // ESP in UDP (RFC 3948)
                 }
             }
             case L2tp.UDP_PORT ->
