@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Hosts' kernels talk through Sluice gateways on AF_XDP: over a GRE tunnel, over multipoint GRE
  * (hub and two spokes, through the hub and direct), and over an L2TPv3 pseudowire.
  */
-class GreNamespaceTest
+public class GreNamespaceTest
 {
     private NetnsLab lab;
     private final List<XdpGateway> gateways = new ArrayList<>();
@@ -221,14 +221,14 @@ class GreNamespaceTest
             "full-size frames were reassembled");
     }
 
-    static void udpStream(final String fromNs, final String fromIp, final String toNs, final String toIp,
+    public static void udpStream(final String fromNs, final String fromIp, final String toNs, final String toIp,
         final int count) throws Exception
     {
         udpStream(fromNs, fromIp, toNs, toIp, count, 1000);
     }
 
     /** Sends numbered datagrams of {@code size} bytes, paced, and asserts every one arrives intact. */
-    static void udpStream(final String fromNs, final String fromIp, final String toNs, final String toIp,
+    public static void udpStream(final String fromNs, final String fromIp, final String toNs, final String toIp,
         final int count, final int size) throws Exception
     {
         try (DatagramChannel rx = open(toNs, new InetSocketAddress(toIp, 9100));
