@@ -540,9 +540,9 @@ final class ConfigBuilder extends Block
         final Map<StaticRoute, Where> seen = new HashMap<>();
         for (final RouteBuilder r : routes)
         {
-            if (r.interfaceRef() != null)
+            if (r.interfaceRef() != null && !r.interfaceRef().name().equalsIgnoreCase("Null0"))
             {
-                interfaceOf(r.interfaceRef());
+                interfaceOf(r.interfaceRef()); // Null0 is IOS's discard interface: always there
             }
             final Where before = seen.putIfAbsent(r.route(), r.at());
             if (before != null)

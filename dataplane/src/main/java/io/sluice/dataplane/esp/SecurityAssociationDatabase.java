@@ -126,6 +126,24 @@ public final class SecurityAssociationDatabase
         return list;
     }
 
+    /** Control view: every inbound SA, by SPI. */
+    public List<SecurityAssociation> inboundAll()
+    {
+        final List<SecurityAssociation> list = new ArrayList<>();
+        inbound.forEachInt((spi, sa) -> list.add(sa));
+        list.sort(Comparator.comparingLong(sa -> sa.spi() & 0xffff_ffffL));
+        return list;
+    }
+
+    /** Control view: every outbound SA, by binding. */
+    public List<SecurityAssociation> outboundAll()
+    {
+        final List<SecurityAssociation> list = new ArrayList<>();
+        outbound.forEachInt((binding, sa) -> list.add(sa));
+        list.sort(Comparator.comparingInt(SecurityAssociation::tunnel));
+        return list;
+    }
+
     public int inboundCount()
     {
         return inbound.size();
