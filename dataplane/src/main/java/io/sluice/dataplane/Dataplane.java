@@ -490,6 +490,7 @@ public final class Dataplane
      */
     public synchronized void exportCounters(final io.sluice.dataplane.counters.CountersFile file)
     {
+        this.countersFile = file;
         final java.util.List<Runnable> next = new java.util.ArrayList<>(publishers);
         int stageId = 0;
         for (final Node n : graph.nodes())
@@ -546,6 +547,74 @@ public final class Dataplane
     }
 
     private volatile java.util.List<Runnable> publishers = java.util.List.of();
+    private io.sluice.dataplane.counters.CountersFile countersFile;
+    private final Map<io.sluice.dataplane.esp.SecurityAssociation, SaCounters> saCounters = new HashMap<>();
+
+    /** The counters items of an SA, in item order: what {@code show crypto ipsec sa} reads. */
+    public static final String[] SA_COUNTER_ITEMS = {"packets", "bytes", "replay-drops", "icv-failures",
+        "padding-errors", "drops", "lifetime-events"};
+
+    private record SaCounters(Runnable publisher, org.agrona.concurrent.status.AtomicCounter[] counters)
+    {
+    }
+
+    /**
+     * Puts an SA's counters into the counters file (key: the SPI; item: 0-6 for inbound
+     * {@link #SA_COUNTER_ITEMS}, 16-22 for outbound), published with the others. No-op without a
+     * counters file. Control side, when the SA is installed.
+     */
+    public synchronized void exportSa(final io.sluice.dataplane.esp.SecurityAssociation sa)
+    {
+        if (countersFile == null || saCounters.containsKey(sa))
+        {
+            return;
+        }
+        final boolean in = sa.direction() == io.sluice.dataplane.esp.SecurityAssociation.Direction.INBOUND;
+        final org.agrona.concurrent.status.AtomicCounter[] c =
+            new org.agrona.concurrent.status.AtomicCounter[SA_COUNTER_ITEMS.length];
+        for (int i = 0; i < c.length; i++)
+        {
+            c[i] = countersFile.allocate(io.sluice.dataplane.counters.CounterType.SA, sa.spi() & 0xffff_ffffL,
+                (in ? 0 : 16) + i, String.format("sa 0x%08x %s: %s", sa.spi(), in ? "in" : "out", SA_COUNTER_ITEMS[i]));
+        }
+        final Runnable publisher = () ->
+        {
+            c[0].setRelease(sa.packets());
+            c[1].setRelease(sa.bytes());
+            c[2].setRelease(sa.replayDrops() + sa.tooOldDrops());
+            c[3].setRelease(sa.icvFailures());
+            c[4].setRelease(sa.paddingErrors());
+            long drops = 0;
+            for (int s = 1; s < io.sluice.dataplane.esp.EspStatus.COUNT; s++)
+            {
+                drops += sa.drops(s);
+            }
+            c[5].setRelease(drops);
+            c[6].setRelease(Integer.bitCount(sa.events()));
+        };
+        saCounters.put(sa, new SaCounters(publisher, c));
+        final java.util.List<Runnable> next = new java.util.ArrayList<>(publishers);
+        next.add(publisher);
+        publishers = next;
+    }
+
+    /** Takes an SA's counters out of the file (it is being deleted); their last values are published first. */
+    public synchronized void unexportSa(final io.sluice.dataplane.esp.SecurityAssociation sa)
+    {
+        final SaCounters sc = saCounters.remove(sa);
+        if (sc == null)
+        {
+            return;
+        }
+        sc.publisher().run();
+        final java.util.List<Runnable> next = new java.util.ArrayList<>(publishers);
+        next.remove(sc.publisher());
+        publishers = next;
+        for (final org.agrona.concurrent.status.AtomicCounter c : sc.counters())
+        {
+            countersFile.free(c);
+        }
+    }
 
     /** Copies the worker's counts into the counters file; on the worker (or, in tests, while it is stopped). */
     public void publishCounters()

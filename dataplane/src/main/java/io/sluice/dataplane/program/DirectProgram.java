@@ -28,6 +28,11 @@ public final class DirectProgram implements DataplaneProgram
     private final EspEvents.Listener listener;
     private final Map<Integer, SecurityAssociation> outboundBySpi = new HashMap<>();
     private final ArrayDeque<Retired> retired = new ArrayDeque<>();
+    /** Every item applied, by what identifies it: a re-sent identical item is not applied twice. */
+    private final Map<String, String> applied = new HashMap<>();
+    /** The items the current generation has sent, between {@link #beginState} and {@link #endState}. */
+    private java.util.Set<String> generation;
+    private final java.util.function.Consumer<String> log;
 
     private record Retired(SecurityAssociation sa, long at)
     {
@@ -38,8 +43,90 @@ public final class DirectProgram implements DataplaneProgram
      */
     public DirectProgram(final Dataplane dp, final EspEvents.Listener listener)
     {
+        this(dp, listener, line -> { });
+    }
+
+    /**
+     * @param log where decisions go (a line each: state replaced, duplicates ignored); never keys
+     */
+    public DirectProgram(final Dataplane dp, final EspEvents.Listener listener,
+        final java.util.function.Consumer<String> log)
+    {
         this.dp = dp;
         this.listener = listener;
+        this.log = log;
+    }
+
+    /**
+     * Records an item; returns false when the identical item is already applied (a control
+     * process re-sending its state), and throws when the same item comes with other parameters
+     * that cannot change while the dataplane runs.
+     */
+    private boolean fresh(final String id, final String parameters, final boolean replaceable)
+    {
+        if (generation != null)
+        {
+            generation.add(id);
+        }
+        final String before = applied.get(id);
+        if (parameters.equals(before))
+        {
+            return false;
+        }
+        if (before != null && !replaceable)
+        {
+            throw new IllegalStateException(id + " exists as '" + before + "', cannot change to '" + parameters +
+                "' while the dataplane runs: restart it");
+        }
+        applied.put(id, parameters);
+        return true;
+    }
+
+    /** A control process starts sending its whole state (it connected, or reconnected after a restart). */
+    public synchronized void beginState(final long number)
+    {
+        generation = new java.util.HashSet<>();
+        log.accept("program: state generation " + number + " begins");
+    }
+
+    /**
+     * The whole state has been sent: SAs and routes the new state did not mention are stale (a
+     * previous control process made them) and are removed; the rest stays as it was, so traffic
+     * that the old and new state agree on never stops.
+     */
+    public synchronized void endState(final long number)
+    {
+        if (generation == null)
+        {
+            return;
+        }
+        int removed = 0;
+        for (final String id : java.util.List.copyOf(applied.keySet()))
+        {
+            if (generation.contains(id))
+            {
+                continue;
+            }
+            if (id.startsWith("sa "))
+            {
+                final String[] w = id.split(" ");
+                final int spi = (int)Long.parseLong(w[2], 16);
+                final boolean inbound = w[1].equals("in");
+                applied.remove(id);
+                deleteSa(spi, inbound);
+                removed++;
+            }
+            else if (id.startsWith("route "))
+            {
+                final String[] w = id.split(" ")[1].split("/");
+                dp.removeRoute((int)Long.parseLong(w[0]), Integer.parseInt(w[1]));
+                applied.remove(id);
+                removed++;
+            }
+        }
+        log.accept("program: state generation " + number + " complete: " + generation.size() + " items, " +
+            removed + " stale ones removed");
+        generation = null;
     }
 
     private Interface iface(final String name)
@@ -50,12 +137,17 @@ public final class DirectProgram implements DataplaneProgram
     @Override
     public synchronized void interfaceAddress(final String ifname, final int address, final int prefixLength)
     {
+        if (!fresh("address " + ifname + " " + address, "/" + prefixLength, false))
+        {
+            return;
+        }
         dp.setAddress(iface(ifname), address, prefixLength);
     }
 
     @Override
     public synchronized void interfaceMtu(final String ifname, final int ipMtu, final int tcpAdjustMss)
     {
+        fresh("mtu " + ifname, ipMtu + " " + tcpAdjustMss, true);
         final Interface ifc = iface(ifname);
         if (ipMtu > 0)
         {
@@ -70,36 +162,57 @@ public final class DirectProgram implements DataplaneProgram
     @Override
     public synchronized void greTunnel(final String name, final int source, final int destination, final Long key)
     {
+        if (!fresh("tunnel " + name, "gre " + source + " " + destination + " " + key, false))
+        {
+            return;
+        }
         dp.addGreTunnel(name, source, destination, key == null ? null : key.intValue(), false);
     }
 
     @Override
     public synchronized void protectTunnel(final String name)
     {
+        if (!fresh("protect " + name, "", false))
+        {
+            return;
+        }
         dp.protectGreTunnel(iface(name));
     }
 
     @Override
     public synchronized void ipsecTunnel(final String name, final int source, final int destination)
     {
+        if (!fresh("tunnel " + name, "ipsec " + source + " " + destination, false))
+        {
+            return;
+        }
         dp.addIpsecTunnel(name, source, destination);
     }
 
     @Override
     public synchronized void mgrePeer(final String tunnel, final int overlay, final int nbma)
     {
+        fresh("mgre " + tunnel + " " + overlay, String.valueOf(nbma), true);
         dp.mapMgrePeer(iface(tunnel), overlay, nbma);
     }
 
     @Override
     public synchronized void route(final int prefix, final int length, final String ifname, final int nextHop)
     {
+        if (!fresh("route " + prefix + "/" + length, ifname + " " + nextHop, true))
+        {
+            return;
+        }
         dp.addRoute(prefix, length, iface(ifname), nextHop);
     }
 
     @Override
     public synchronized void nullRoute(final int prefix, final int length)
     {
+        if (!fresh("route " + prefix + "/" + length, "Null0", true))
+        {
+            return;
+        }
         dp.addNullRoute(prefix, length);
     }
 
@@ -109,6 +222,13 @@ public final class DirectProgram implements DataplaneProgram
         try
         {
             reap(System.nanoTime());
+            final String id = String.format("sa %s %08x", spec.inbound() ? "in" : "out", spec.spi());
+            if (!fresh(id, spec.tunnel() + " " + spec.peer() + " " + spec.mode() + " " + spec.encryption() + " " +
+                spec.integrity(), false))
+            {
+                log.accept("program: " + spec + " is already installed, unchanged");
+                return;
+            }
             final Interface tunnel = iface(spec.tunnel());
             final int binding = dp.ipsecBinding(tunnel, spec.peer());
             final SecurityAssociation.Builder b = SecurityAssociation.builder()
@@ -140,7 +260,9 @@ public final class DirectProgram implements DataplaneProgram
                 {
                     b.udpEncapsulation(spec.udpPort(), 4500);
                 }
-                dp.sad().addInbound(b.build());
+                final SecurityAssociation sa = b.build();
+                dp.sad().addInbound(sa);
+                dp.exportSa(sa);
             }
             else
             {
@@ -151,6 +273,7 @@ public final class DirectProgram implements DataplaneProgram
                 }
                 final SecurityAssociation sa = b.build();
                 final SecurityAssociation previous = dp.sad().switchOutbound(sa);
+                dp.exportSa(sa);
                 outboundBySpi.put(sa.spi(), sa);
                 if (previous != null)
                 {
@@ -175,6 +298,7 @@ public final class DirectProgram implements DataplaneProgram
     public synchronized void deleteSa(final int spi, final boolean inbound)
     {
         reap(System.nanoTime());
+        applied.remove(String.format("sa %s %08x", inbound ? "in" : "out", spi));
         final SecurityAssociation sa;
         if (inbound)
         {
@@ -201,7 +325,9 @@ public final class DirectProgram implements DataplaneProgram
     {
         while (!retired.isEmpty() && nowNanos - retired.peek().at() >= RETIRE_NANOS)
         {
-            retired.poll().sa().destroy();
+            final SecurityAssociation sa = retired.poll().sa();
+            dp.unexportSa(sa);
+            sa.destroy();
         }
         return retired.size();
     }

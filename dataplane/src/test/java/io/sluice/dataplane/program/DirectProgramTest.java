@@ -1,0 +1,107 @@
+package io.sluice.dataplane.program;
+
+import io.sluice.dataplane.counters.CounterType;
+import io.sluice.dataplane.counters.CountersFile;
+import io.sluice.dataplane.counters.CountersView;
+import io.sluice.dataplane.esp.EspEncryption;
+import io.sluice.dataplane.esp.EspIntegrity;
+import io.sluice.dataplane.esp.SecurityAssociation;
+import io.sluice.dataplane.testing.Packets;
+import io.sluice.dataplane.testing.Rig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Programming a running dataplane by name, re-sent state, stale state, SA counters in the counters file. */
+class DirectProgramTest
+{
+    private static final int PEER = Packets.ip("198.51.100.2");
+    private final Rig rig = new Rig();
+    private final List<String> log = new ArrayList<>();
+    private final DirectProgram program = new DirectProgram(rig.dp, null, log::add);
+
+    @AfterEach
+    void tearDown()
+    {
+        rig.close();
+    }
+
+    private static SaSpec sa(final int spi, final boolean inbound)
+    {
+        return new SaSpec(spi, inbound, SecurityAssociation.Mode.TUNNEL, "VPN/10", PEER, Rig.WAN_IP, 0,
+            EspEncryption.AES_GCM_128, new byte[20], EspIntegrity.NONE, new byte[0], false, 64, 3600, 4608000);
+    }
+
+    private void state(final long generation, final boolean withSecondPair)
+    {
+        program.beginState(generation);
+        program.ipsecTunnel("VPN/10", Rig.WAN_IP, PEER);
+        program.route(Packets.ip("10.2.0.0"), 16, "VPN/10", 0);
+        program.addSa(sa(0x1000, true));
+        program.addSa(sa(0x1001, false));
+        if (withSecondPair)
+        {
+            program.route(Packets.ip("10.3.0.0"), 16, "VPN/10", 0);
+            program.addSa(sa(0x2000, true));
+        }
+        program.endState(generation);
+    }
+
+    @Test
+    void resentStateChangesNothingAndStaleStateIsRemoved()
+    {
+        state(1, true);
+        final SecurityAssociation in = rig.dp.sad().inbound(0x1000);
+        assertNotNull(in);
+        assertNotNull(rig.dp.sad().inbound(0x2000));
+        // a restarted control process re-sends its state, without the second pair
+        state(2, false);
+        assertEquals(in, rig.dp.sad().inbound(0x1000), "the same SA object: its window and counters go on");
+        assertNull(rig.dp.sad().inbound(0x2000), "stale SA removed");
+        assertEquals(-1, rig.dp.fib().get(Packets.ip("10.3.0.0"), 16), "stale route removed");
+        assertTrue(rig.dp.fib().get(Packets.ip("10.2.0.0"), 16) >= 0);
+        assertTrue(log.stream().anyMatch(l -> l.contains("2 stale ones removed")), log.toString());
+        assertTrue(log.stream().noneMatch(l -> l.matches(".*[0-9a-f]{40}.*")), "no key material in the log");
+    }
+
+    @Test
+    void aTunnelCannotChangeUnderARunningDataplane()
+    {
+        program.ipsecTunnel("VPN/10", Rig.WAN_IP, PEER);
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> program.ipsecTunnel("VPN/10", Rig.WAN_IP, Packets.ip("198.51.100.3")));
+        assertTrue(e.getMessage().contains("tunnel VPN/10 exists"), e.getMessage());
+    }
+
+    @Test
+    void saCountersAppearInTheCountersFileAndLeaveWithTheSa(@TempDir final Path dir) throws Exception
+    {
+        try (CountersFile file = CountersFile.create(dir))
+        {
+            rig.dp.exportCounters(file);
+            state(1, false);
+            rig.dp.publishCounters();
+            try (CountersView view = CountersFile.openReadOnly(file.file()))
+            {
+                final long sa = view.snapshot().stream().filter(c -> c.type() == CounterType.SA).count();
+                assertEquals(2 * 7, sa, "seven counters for each of the two SAs");
+            }
+            program.deleteSa(0x1000, true);
+            program.reap(System.nanoTime() + DirectProgram.RETIRE_NANOS);
+            try (CountersView view = CountersFile.openReadOnly(file.file()))
+            {
+                assertEquals(7, view.snapshot().stream().filter(c -> c.type() == CounterType.SA).count());
+            }
+        }
+    }
+}
