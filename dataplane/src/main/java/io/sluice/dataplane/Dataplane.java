@@ -663,6 +663,20 @@ public final class Dataplane
             "node name (" + graph.nodes().stream().map(Node::name).toList() + ")");
     }
 
+    /** Takes the capture tap at {@code point} away (what {@link #capture} installed). */
+    public synchronized void removeCapture(final String point)
+    {
+        final String[] words = point.trim().split("\\s+");
+        if (words.length == 2 && (words[0].equals("rx") || words[0].equals("tx")))
+        {
+            graph.tapPort(interfaces.byName(words[1]).port(), words[0].equals("tx"), null);
+        }
+        else
+        {
+            graph.node(words[0]).tap(null);
+        }
+    }
+
     // ------------------------------------------------------------------ accessors for nodes, tests, show
 
     public FramePool pool()

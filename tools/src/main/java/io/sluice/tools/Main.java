@@ -30,6 +30,10 @@ public final class Main
                 case "bench" -> io.sluice.tools.bench.BenchMain.run(rest);
                 case "demo" -> io.sluice.tools.demo.DemoMain.run(rest);
                 case "check" -> io.sluice.controlplane.config.CheckMain.run(rest);
+                case "run" -> io.sluice.tools.run.RunMain.run(rest);
+                case "ctl" -> io.sluice.tools.run.CtlMain.run(rest);
+                case "dataplane" -> io.sluice.dataplane.run.DataplaneProcess.run(rest);
+                case "control" -> io.sluice.controlplane.run.ControlProcess.run(rest);
                 default ->
                 {
                     System.err.println("sluice: unknown command '" + args[0] + "'");

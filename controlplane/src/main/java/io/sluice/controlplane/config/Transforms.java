@@ -9,7 +9,7 @@ import java.util.List;
  * IOS transform names ({@code crypto ipsec transform-set NAME esp-aes 256 esp-sha-hmac}) and the
  * dataplane's ESP algorithms they stand for.
  */
-final class Transforms
+public final class Transforms
 {
     static final String ENCRYPTION_EXPECTED =
         "esp-des, esp-3des, esp-aes [128|192|256], esp-gcm [128|192|256], esp-null";
@@ -72,7 +72,7 @@ final class Transforms
     }
 
     /** "esp-aes 256 esp-sha-hmac", "esp-gcm 256". */
-    static String keywords(final EspEncryption encryption, final EspIntegrity integrity)
+    public static String keywords(final EspEncryption encryption, final EspIntegrity integrity)
     {
         final String cipher = keyword(encryption);
         return integrity == EspIntegrity.NONE ? cipher : cipher + " " + keyword(integrity);

@@ -60,6 +60,17 @@ public final class InterfaceTable
         throw new IllegalArgumentException("no interface " + name);
     }
 
+    /** Every interface, in index order (a snapshot). */
+    public java.util.stream.Stream<Interface> stream()
+    {
+        final java.util.List<Interface> all = new java.util.ArrayList<>();
+        for (int i = 0; i < size(); i++)
+        {
+            all.add(get(i));
+        }
+        return all.stream();
+    }
+
     public int size()
     {
         return byIndex.length;

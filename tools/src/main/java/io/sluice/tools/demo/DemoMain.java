@@ -1,9 +1,5 @@
 package io.sluice.tools.demo;
 
-import io.sluice.dataplane.Dataplane;
-import io.sluice.dataplane.gre.GreTunnel;
-import io.sluice.dataplane.iface.Interface;
-import io.sluice.dataplane.graph.Node;
 import io.sluice.ffi.libc.Libc;
 import io.sluice.ffi.libc.NetNs;
 
@@ -26,15 +22,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *  host-a 10.1.0.10 --- gw-a [AF_XDP | Sluice | AF_XDP] --- WAN 192.0.2.0/24 --- gw-b [...] --- host-b 10.2.0.10
  *                           Tunnel0 172.16.0.1/30  ====== GRE key 42 ======  Tunnel0 172.16.0.2/30
  * </pre>
- * It pings host-b from host-a, measures UDP throughput through the tunnel for a few seconds, and
- * prints the tunnel's counters and every drop counter. IPsec protection of the tunnel joins the
- * demo when ESP and IKE land.
+ * It writes two gateway configurations (a GRE tunnel protected by IPsec with manual keys), starts
+ * each gateway with {@code sluice run -c} in its namespace, pings host-b from host-a, measures
+ * UDP throughput through the tunnel for a few seconds, and prints {@code show crypto ipsec sa}
+ * and the counters through {@code sluice ctl}.
  */
 public final class DemoMain
 {
     private final String id = Long.toString(ProcessHandle.current().pid());
     private final List<String> namespaces = new ArrayList<>();
-    private final List<DemoGateway> gateways = new ArrayList<>();
+    private final List<Process> gateways = new ArrayList<>();
 
     private DemoMain()
     {
@@ -95,39 +92,41 @@ public final class DemoMain
         System.out.println("    host-a " + lanA[0] + " 10.1.0.10/24 <-> gw-a " + lanA[1] + "; gw-a " + wan[0] +
             " <-> gw-b " + wan[1] + "; gw-b " + lanB[1] + " <-> host-b " + lanB[0] + " 10.2.0.10/24");
 
-        step("Gateway configurations (what 'sluice run -c' will load; applied here through the dataplane API)");
-        System.out.println(config("gw-a", lanA[1], "10.1.0.1", wan[0], "192.0.2.1", "192.0.2.2", "172.16.0.1",
-            "10.2.0.0"));
-        System.out.println(config("gw-b", lanB[1], "10.2.0.1", wan[1], "192.0.2.2", "192.0.2.1", "172.16.0.2",
-            "10.1.0.0"));
+        step("Writing the two gateway configurations: a GRE tunnel protected by IPsec (crypto map, ipsec-manual " +
+            "keys: random, made for this run; IKE replaces them when it lands)");
+        final java.security.SecureRandom random = new java.security.SecureRandom();
+        final String encAb = hex(random, 32);
+        final String authAb = hex(random, 32);
+        final String encBa = hex(random, 32);
+        final String authBa = hex(random, 32);
+        final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-demo-");
+        configDir = dir;
+        final java.nio.file.Path ca = dir.resolve("gw-a.conf");
+        final java.nio.file.Path cb = dir.resolve("gw-b.conf");
+        java.nio.file.Files.writeString(ca, config("gw-a", lanA[1], "10.1.0.1", wan[0], "192.0.2.1", "192.0.2.2",
+            "172.16.0.1", "10.2.0.0", 0x2001, "cipher " + encBa + " authenticator " + authBa, 0x1001,
+            "cipher " + encAb + " authenticator " + authAb));
+        java.nio.file.Files.writeString(cb, config("gw-b", lanB[1], "10.2.0.1", wan[1], "192.0.2.2", "192.0.2.1",
+            "172.16.0.2", "10.1.0.0", 0x1001, "cipher " + encAb + " authenticator " + authAb, 0x2001,
+            "cipher " + encBa + " authenticator " + authBa));
+        System.out.println("    " + ca + " (keys shown as <...>):");
+        System.out.print(masked(java.nio.file.Files.readString(ca)));
+        System.out.println("    " + cb + ": the same with the addresses, SPIs and keys mirrored");
 
-        step("Starting both gateways: AF_XDP sockets on every port (copy mode on veth), one worker each");
-        final DemoGateway a = gateway("gw-a", gwA, lanA[1], wan[0]);
-        a.ethernet(lanA[1], "10.1.0.1/24");
-        a.ethernet(wan[0], "192.0.2.1/24");
-        final Interface ta = a.dp().addGreTunnel("Tunnel0", Dataplane.ip("192.0.2.1"), Dataplane.ip("192.0.2.2"), 42,
-            false);
-        a.dp().setAddress(ta, Dataplane.ip("172.16.0.1"), 30);
-        ta.mssClamp(1436);
-        a.dp().addRoute(Dataplane.ip("10.2.0.0"), 24, ta, 0);
-        final DemoGateway b = gateway("gw-b", gwB, wan[1], lanB[1]);
-        b.ethernet(wan[1], "192.0.2.2/24");
-        b.ethernet(lanB[1], "10.2.0.1/24");
-        final Interface tb = b.dp().addGreTunnel("Tunnel0", Dataplane.ip("192.0.2.2"), Dataplane.ip("192.0.2.1"), 42,
-            false);
-        b.dp().setAddress(tb, Dataplane.ip("172.16.0.2"), 30);
-        tb.mssClamp(1436);
-        b.dp().addRoute(Dataplane.ip("10.1.0.0"), 24, tb, 0);
-        a.start();
-        b.start();
+        step("Starting both gateways: sluice run -c gw-a.conf in gw-a, sluice run -c gw-b.conf in gw-b " +
+            "(each: a dataplane process on AF_XDP and a control process, over Aeron IPC)");
+        final Process a = gateway("gw-a", gwA, ca);
+        final Process b = gateway("gw-b", gwB, cb);
+        awaitLog("gw-a", "sent to the dataplane", a);
+        awaitLog("gw-b", "sent to the dataplane", b);
 
-        step("host-a: ping -c 3 10.2.0.10 (through gw-a, the GRE tunnel, gw-b)");
+        step("host-a: ping -c 3 10.2.0.10 (through gw-a, GRE in ESP, gw-b)");
         final String ping = sh("ip", "netns", "exec", hostA, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10");
         System.out.print(ping.lines().map(l -> "    " + l + "\n").reduce("", String::concat));
         if (!ping.contains(" 0% packet loss"))
         {
-            System.out.println("sluice demo: FAILED: ping through the tunnel lost packets");
-            System.out.println(a.dp().dropSummary() + b.dp().dropSummary());
+            System.out.println("sluice demo: FAILED: ping through the protected tunnel lost packets");
+            System.out.print(ctl(gwA, "show", "counters"));
             return 1;
         }
 
@@ -140,48 +139,123 @@ public final class DemoMain
         System.out.println("    (one worker per gateway, AF_XDP copy mode on veth, both gateways, both hosts and the " +
             "sender sharing this machine's CPUs: a functional demo, not a benchmark; see ./sluice bench)");
 
-        step("show interfaces Tunnel0 (gw-a)");
-        final GreTunnel t = a.dp().greTunnels().get(0);
-        System.out.println("    " + t);
-        System.out.println("    " + t.txPackets() + " packets output, " + t.txBytes() + " bytes; " + t.rxPackets() +
-            " packets input, " + t.rxBytes() + " bytes");
-        step("show counters (non-zero, both gateways)");
-        printNodes("gw-a", a.dp());
-        printNodes("gw-b", b.dp());
+        step("sluice ctl -n gw-a show crypto ipsec sa");
+        System.out.print(indent(ctl(gwA, "show", "crypto", "ipsec", "sa")));
+        step("sluice ctl -n gw-b show counters (non-zero)");
+        System.out.print(indent(ctl(gwB, "show", "counters")));
 
-        step("Tearing down: gateways stopped (XDP programs detached), namespaces deleted");
+        step("Tearing down: gateways stopped (SIGTERM: XDP programs detached, keys zeroed), namespaces deleted");
         return 0;
     }
 
-    private static void printNodes(final String gw, final Dataplane dp)
+    private java.nio.file.Path configDir;
+
+    private static String hex(final java.security.SecureRandom random, final int bytes)
     {
-        for (final Node n : dp.graph().nodes())
+        final byte[] b = new byte[bytes];
+        random.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    private static String masked(final String config)
+    {
+        return indent(config.replaceAll("(cipher|authenticator) [0-9a-f]+", "$1 <64 hex digits>"));
+    }
+
+    private static String indent(final String text)
+    {
+        return text.lines().map(l -> "    " + l + "\n").reduce("", String::concat);
+    }
+
+    private Process gateway(final String name, final String ns, final java.nio.file.Path config) throws IOException
+    {
+        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns,
+            ProcessHandle.current().info().command().orElse("java")));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.tools.Main", "run", "-c",
+            config.toString()));
+        final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        synchronized (gateways)
         {
-            if (n.packets() != 0)
+            gateways.add(p);
+        }
+        final StringBuffer log = new StringBuffer();
+        logs.put(p, log);
+        Thread.ofPlatform().daemon().start(() ->
+        {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8)))
             {
-                System.out.printf("    %-5s %-14s packets %d%n", gw, n.name(), n.packets());
-            }
-            for (int i = 0; i < n.dropReasonCount(); i++)
-            {
-                if (n.drops(i) != 0)
+                String line;
+                while ((line = r.readLine()) != null)
                 {
-                    System.out.printf("    %-5s %-14s drop %-24s %d%n", gw, n.name(), n.dropReason(i), n.drops(i));
+                    log.append(line).append('\n');
+                    System.out.println("    [" + name + "] " + line);
                 }
             }
+            catch (final IOException ignored)
+            {
+                // the gateway ended
+            }
+        });
+        return p;
+    }
+
+    private final java.util.Map<Process, StringBuffer> logs = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void awaitLog(final String name, final String text, final Process p) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!logs.get(p).toString().contains(text))
+        {
+            if (!p.isAlive() || System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException(name + " did not start (see its log above)");
+            }
+            Thread.sleep(50);
         }
+    }
+
+    private static String ctl(final String ns, final String... command)
+    {
+        final List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.tools.Main", "ctl", "-n", ns));
+        cmd.addAll(List.of(command));
+        return sh(cmd.toArray(String[]::new));
     }
 
     private static String config(
         final String host, final String lan, final String lanIp, final String wanIf, final String wanIp,
-        final String peer, final String tunnelIp, final String remoteLan)
+        final String peer, final String tunnelIp, final String remoteLan, final int inSpi, final String inKeys,
+        final int outSpi, final String outKeys)
     {
-        return "    ! " + host + "\n" +
-            "    hostname " + host + "\n" +
-            "    interface " + lan + "\n     ip address " + lanIp + " 255.255.255.0\n" +
-            "    interface " + wanIf + "\n     ip address " + wanIp + " 255.255.255.0\n" +
-            "    interface Tunnel0\n     ip address " + tunnelIp + " 255.255.255.252\n     ip tcp adjust-mss 1436\n" +
-            "     tunnel source " + wanIf + "\n     tunnel destination " + peer + "\n     tunnel key 42\n" +
-            "    ip route " + remoteLan + " 255.255.255.0 Tunnel0";
+        return """
+            ! %s: written by sluice demo
+            hostname %s
+            interface %s
+             ip address %s 255.255.255.0
+            interface %s
+             ip address %s 255.255.255.0
+             crypto map VPN
+            interface Tunnel0
+             ip address %s 255.255.255.252
+             ip tcp adjust-mss 1360
+             tunnel source %s
+             tunnel destination %s
+             tunnel key 42
+            crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+             mode transport
+            access-list 101 permit gre host %s host %s
+            crypto map VPN 10 ipsec-manual
+             set peer %s
+             set transform-set TS
+             match address 101
+             set session-key inbound esp %d %s
+             set session-key outbound esp %d %s
+            ip route %s 255.255.255.0 Tunnel0
+            """.formatted(host, host, lan, lanIp, wanIf, wanIp, tunnelIp, wanIf, peer, wanIp, peer, peer, inSpi, inKeys,
+            outSpi, outKeys, remoteLan);
     }
 
     /** {sent, bytes received, datagrams received}. */
@@ -247,16 +321,6 @@ public final class DemoMain
         return new long[]{sent, bytes.get(), received.get()};
     }
 
-    private DemoGateway gateway(final String name, final String ns, final String... ifnames)
-    {
-        final DemoGateway gw = new DemoGateway(name, ns, ifnames);
-        synchronized (gateways)
-        {
-            gateways.add(gw);
-        }
-        return gw;
-    }
-
     private String namespace(final String role)
     {
         final String name = role + "-" + id;
@@ -295,8 +359,43 @@ public final class DemoMain
     {
         synchronized (gateways)
         {
-            gateways.forEach(DemoGateway::close);
+            for (final Process p : gateways)
+            {
+                p.destroy(); // SIGTERM: the gateway stops its two processes and cleans up
+            }
+            for (final Process p : gateways)
+            {
+                try
+                {
+                    if (!p.waitFor(20, TimeUnit.SECONDS))
+                    {
+                        p.descendants().forEach(ProcessHandle::destroyForcibly);
+                        p.destroyForcibly();
+                    }
+                }
+                catch (final InterruptedException e)
+                {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            }
             gateways.clear();
+        }
+        if (configDir != null)
+        {
+            try (var files = java.nio.file.Files.list(configDir))
+            {
+                for (final java.nio.file.Path f : files.toList())
+                {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+                java.nio.file.Files.deleteIfExists(configDir);
+            }
+            catch (final IOException e)
+            {
+                System.err.println("sluice demo: cleaning up " + configDir + ": " + e.getMessage());
+            }
+            configDir = null;
         }
         synchronized (namespaces)
         {

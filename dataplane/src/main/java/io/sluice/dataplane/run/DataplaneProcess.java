@@ -1,0 +1,278 @@
+package io.sluice.dataplane.run;
+
+import io.sluice.dataplane.Dataplane;
+import io.sluice.dataplane.counters.CountersFile;
+import io.sluice.dataplane.frame.FramePool;
+import io.sluice.dataplane.io.xdp.XdpPort;
+import io.sluice.dataplane.ipc.IpcContext;
+import io.sluice.dataplane.ipc.ProgramAdapter;
+import io.sluice.dataplane.program.DirectProgram;
+import io.sluice.dataplane.trace.CaptureRecorder;
+import io.sluice.dataplane.trace.CaptureTap;
+import io.sluice.dataplane.trace.PcapWriter;
+import io.sluice.dataplane.worker.Worker;
+import io.sluice.ffi.bpf.XdpSelection;
+import io.sluice.ffi.libc.NetIf;
+import io.sluice.ffi.xdp.Umem;
+import io.sluice.ffi.xdp.XskSocket;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The dataplane process of a running gateway ({@code sluice run} starts it): AF_XDP ports on the
+ * configured interfaces, the graph on one pinned worker, the counters file, the embedded Aeron
+ * media driver and the program stream from the control process, and a command socket for what
+ * only it can do (capture). It keeps forwarding when the control process goes away and takes the
+ * next one's state. SIGTERM: worker stopped, XDP programs detached, SAs' keys zeroed, Aeron
+ * directory removed.
+ * <pre>
+ * sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpu N]
+ * </pre>
+ */
+public final class DataplaneProcess implements AutoCloseable
+{
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    private final Path runDir;
+    private final Umem umem;
+    private final FramePool pool;
+    private final Dataplane dp;
+    private final Map<String, XdpPort> ports = new LinkedHashMap<>();
+    private final CountersFile counters;
+    private final DirectProgram program;
+    private final IpcContext ipc;
+    private final ProgramAdapter adapter;
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final CtlServer ctl;
+
+    static void log(final String line)
+    {
+        System.out.println(LocalTime.now().format(TIME) + " dataplane: " + line);
+        System.out.flush();
+    }
+
+    public DataplaneProcess(final Path runDir, final List<String> interfaces, final int cpu) throws Exception
+    {
+        this.runDir = runDir;
+        this.umem = Umem.allocate(2048, 16384, 256, false);
+        this.pool = XdpPort.poolFor(umem);
+        this.dp = new Dataplane(pool, Dataplane.Context.defaults());
+        final XskSocket.Config config = new XskSocket.Config(2048, 2048, 2048, 2048, XskSocket.CopyMode.AUTO, true, 256);
+        try
+        {
+            for (final String ifname : interfaces)
+            {
+                final XdpPort port = XdpPort.open(ifname, 0, umem, pool, XdpSelection.everything(), config, false);
+                ports.put(ifname, port);
+                dp.addEthernet(ifname, port, NetIf.hardwareAddress(ifname));
+                log("interface " + ifname + ": AF_XDP port open");
+            }
+            this.counters = CountersFile.create(runDir);
+            dp.exportCounters(counters);
+            this.program = new DirectProgram(dp, (sa, events) -> log("SA " + String.format("0x%08x", sa.spi()) +
+                ": " + io.sluice.dataplane.esp.EspEvents.names(events)), DataplaneProcess::log);
+            this.ipc = new IpcContext().aeronDirectoryName(runDir.resolve(RunDirectory.AERON).toString())
+                .embeddedDriver(true).start();
+            this.adapter = ipc.programAdapter(new ProgramBridge(program, DataplaneProcess::log));
+            this.ctl = new CtlServer(runDir.resolve(RunDirectory.DATAPLANE_SOCKET), this::command);
+        }
+        catch (final Exception e)
+        {
+            close();
+            throw e;
+        }
+        final AgentRunner worker = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
+            t -> log("worker: " + t), null, new Worker("worker", cpu, dp.job(), null));
+        runners.add(worker);
+        AgentRunner.startOnThread(worker);
+        final AgentRunner control = new AgentRunner(new SleepingMillisIdleStrategy(1), t -> log("program: " + t), null,
+            new org.agrona.concurrent.Agent()
+            {
+                private long nextReap;
+
+                @Override
+                public int doWork()
+                {
+                    final int n = adapter.doWork();
+                    final long now = System.nanoTime();
+                    if (now >= nextReap)
+                    {
+                        nextReap = now + 200_000_000L;
+                        program.reap(now);
+                    }
+                    return n;
+                }
+
+                @Override
+                public String roleName()
+                {
+                    return "program";
+                }
+            });
+        runners.add(control);
+        AgentRunner.startOnThread(control);
+        log("forwarding on " + String.join(", ", interfaces) + (cpu >= 0 ? ", worker on CPU " + cpu : ""));
+    }
+
+    /** What the dataplane's command socket answers: {@code capture POINT FILE COUNT SECONDS}, {@code show drops}. */
+    private String command(final String line)
+    {
+        final String[] w = line.split("\\s+");
+        if (w.length >= 1 && w[0].equals("capture"))
+        {
+            return capture(w);
+        }
+        if (line.equals("show drops"))
+        {
+            return dp.dropSummary();
+        }
+        throw new IllegalArgumentException("dataplane: unknown command '" + line + "'");
+    }
+
+    private String capture(final String[] w)
+    {
+        // capture rx|tx IFNAME-OR-NODE FILE COUNT SECONDS: an interface's port, else what enters a graph node
+        if (w.length != 6)
+        {
+            throw new IllegalArgumentException("usage: capture rx|tx IFNAME|NODE FILE COUNT SECONDS");
+        }
+        final boolean port = dp.interfaces().stream().anyMatch(i -> i.name().equals(w[2]) && i.port() >= 0);
+        final String point = port ? w[1] + " " + w[2] : w[2];
+        final Path file = Path.of(w[3]);
+        final long count = Long.parseLong(w[4]);
+        final long seconds = Long.parseLong(w[5]);
+        final CaptureTap tap = dp.capture(point);
+        try
+        {
+            final CaptureRecorder recorder = new CaptureRecorder(PcapWriter.create(file, tap.linkType()), tap);
+            final CountDownLatch done = new CountDownLatch(1);
+            try (AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), t -> done.countDown(), null, recorder))
+            {
+                tap.arm(count);
+                AgentRunner.startOnThread(r);
+                final long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+                while (tap.capturedFrames() < count && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(10);
+                }
+                tap.disarm();
+                final long drainBy = System.nanoTime() + 2_000_000_000L;
+                while (!recorder.isFinished() && System.nanoTime() < drainBy)
+                {
+                    Thread.sleep(5);
+                }
+            }
+            return "captured " + recorder.recordsWritten() + " packets at " + point + " into " + file + "\n";
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            return "interrupted\n";
+        }
+        catch (final java.io.UncheckedIOException e)
+        {
+            throw new IllegalArgumentException("capture file " + file + ": " + e.getMessage());
+        }
+        finally
+        {
+            dp.removeCapture(point);
+            tap.close();
+        }
+    }
+
+    public Dataplane dataplane()
+    {
+        return dp;
+    }
+
+    @Override
+    public void close()
+    {
+        for (final AgentRunner r : runners)
+        {
+            r.close();
+        }
+        runners.clear();
+        if (ctl != null)
+        {
+            try
+            {
+                ctl.close();
+            }
+            catch (final java.io.IOException ignored)
+            {
+                // the directory goes anyway
+            }
+        }
+        if (program != null)
+        {
+            program.clearSas();
+            program.reap(Long.MAX_VALUE);
+        }
+        if (adapter != null)
+        {
+            adapter.close();
+        }
+        if (ipc != null)
+        {
+            ipc.close();
+        }
+        ports.values().forEach(XdpPort::close);
+        ports.clear();
+        if (umem.socketCount() == 0)
+        {
+            umem.close();
+        }
+        if (counters != null)
+        {
+            counters.close();
+        }
+    }
+
+    /** {@code sluice dataplane ARGS}. */
+    public static int run(final String[] args) throws Exception
+    {
+        Path runDir = null;
+        List<String> interfaces = List.of();
+        int cpu = -1;
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--run-dir" -> runDir = Path.of(args[++i]);
+                case "--interfaces" -> interfaces = List.of(args[++i].split(","));
+                case "--cpu" -> cpu = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+            }
+        }
+        if (runDir == null || interfaces.isEmpty())
+        {
+            throw new IllegalArgumentException("usage: sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpu N]");
+        }
+        Files.writeString(runDir.resolve("dataplane.pid"), ProcessHandle.current().pid() + "\n");
+        final CountDownLatch stop = new CountDownLatch(1);
+        final DataplaneProcess process = new DataplaneProcess(runDir, interfaces, cpu);
+        final Thread hook = new Thread(() ->
+        {
+            log("stopping");
+            process.close();
+            log("stopped: XDP programs detached, keys zeroed");
+            stop.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        Files.writeString(runDir.resolve("dataplane.ready"), "ready\n");
+        stop.await();
+        return 0;
+    }
+}

@@ -1,0 +1,322 @@
+package io.sluice.tools.run;
+
+import io.sluice.ffi.libc.NetNs;
+import io.sluice.ffi.testkit.NetnsLab;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Two gateways started with {@code sluice run -c} and their configuration files alone: host A
+ * -> gateway A -> GRE over IPsec (crypto map, ipsec-manual keys) -> gateway B -> host B with real
+ * ping and UDP; {@code sluice ctl show crypto ipsec sa} counts what was sent; the control process
+ * is killed and restarted while traffic flows and nothing is lost; SIGTERM stops everything and
+ * leaves nothing behind.
+ */
+class RunNamespaceTest
+{
+    private static final String ENC_AB = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+    private static final String AUTH_AB = "2122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f40";
+    private static final String ENC_BA = "4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60";
+    private static final String AUTH_BA = "6162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f80";
+
+    private NetnsLab lab;
+    private final List<Process> gateways = new ArrayList<>();
+    private final List<StringBuffer> logs = new ArrayList<>();
+
+    @BeforeEach
+    void setUp()
+    {
+        final String why = NetnsLab.unavailableReason();
+        if (why != null)
+        {
+            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
+        }
+        assumeTrue(why == null, why);
+        lab = NetnsLab.create();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        for (final Process p : gateways)
+        {
+            p.destroy();
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+        if (lab != null)
+        {
+            lab.close();
+        }
+    }
+
+    static String config(final String host, final String lan, final String lanIp, final String wan, final String wanIp,
+        final String peerIp, final String tunnelIp, final String remoteLan, final int inSpi, final int outSpi,
+        final String inKeys, final String outKeys)
+    {
+        return """
+            hostname %s
+            interface %s
+             ip address %s 255.255.255.0
+            interface %s
+             ip address %s 255.255.255.0
+             crypto map VPN
+            interface Tunnel0
+             ip address %s 255.255.255.252
+             tunnel source %s
+             tunnel destination %s
+            crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+             mode transport
+            access-list 101 permit gre host %s host %s
+            crypto map VPN 10 ipsec-manual
+             set peer %s
+             set transform-set TS
+             match address 101
+             set session-key inbound esp %d %s
+             set session-key outbound esp %d %s
+            ip route %s 255.255.255.0 Tunnel0
+            """.formatted(host, lan, lanIp, wan, wanIp, tunnelIp, wan, peerIp, wanIp, peerIp, peerIp, inSpi, inKeys,
+            outSpi, outKeys, remoteLan);
+    }
+
+    private Process start(final String ns, final Path config)
+    {
+        final List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+            "io.sluice.tools.Main", "run", "-c", config.toString()));
+        final Process p = lab.spawn(ns, cmd.toArray(String[]::new));
+        gateways.add(p);
+        final StringBuffer log = new StringBuffer();
+        logs.add(log);
+        Thread.ofVirtual().start(() ->
+        {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                String line;
+                while ((line = r.readLine()) != null)
+                {
+                    log.append(line).append('\n');
+                }
+            }
+            catch (final Exception ignored)
+            {
+                // the process ended
+            }
+        });
+        return p;
+    }
+
+    private static void await(final StringBuffer log, final String text, final int count, final long seconds)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline)
+        {
+            if (occurrences(log.toString(), text) >= count)
+            {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("waited " + seconds + " s for '" + text + "' x" + count + " in:\n" + log);
+    }
+
+    private static int occurrences(final String s, final String text)
+    {
+        int n = 0;
+        for (int i = s.indexOf(text); i >= 0; i = s.indexOf(text, i + 1))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    private String ctl(final String ns, final String... command)
+    {
+        final List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            "io.sluice.tools.Main", "ctl", "-n", ns));
+        cmd.addAll(List.of(command));
+        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
+        assertEquals(0, r.status(), "ctl " + String.join(" ", command) + ": " + r.output());
+        return r.output();
+    }
+
+    private static long encaps(final String showSa)
+    {
+        final Matcher m = Pattern.compile("#pkts encaps: (\\d+)").matcher(showSa);
+        assertTrue(m.find(), showSa);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void twoGatewaysFromConfigFilesCarryHostTrafficThroughGreOverIpsecAndSurviveAControlRestart(
+        @TempDir final Path dir) throws Exception
+    {
+        final String a = lab.namespace("ha");
+        final String g1 = lab.namespace("g1");
+        final String g2 = lab.namespace("g2");
+        final String b = lab.namespace("hb");
+        final String[] la = lab.veth(a, "10.1.0.10/24", g1, null);
+        final String[] wan = lab.veth(g1, null, g2, null);
+        final String[] lb = lab.veth(g2, null, b, "10.2.0.10/24");
+        lab.exec(a, "ip", "route", "add", "default", "via", "10.1.0.1");
+        lab.exec(b, "ip", "route", "add", "default", "via", "10.2.0.1");
+        final Path ca = dir.resolve("gw-a.conf");
+        final Path cb = dir.resolve("gw-b.conf");
+        Files.writeString(ca, config("gw-a", la[1], "10.1.0.1", wan[0], "192.0.2.1", "192.0.2.2", "172.16.0.1",
+            "10.2.0.0", 0x2001, 0x1001, "cipher " + ENC_BA + " authenticator " + AUTH_BA,
+            "cipher " + ENC_AB + " authenticator " + AUTH_AB));
+        Files.writeString(cb, config("gw-b", lb[0], "10.2.0.1", wan[1], "192.0.2.2", "192.0.2.1", "172.16.0.2",
+            "10.1.0.0", 0x1001, 0x2001, "cipher " + ENC_AB + " authenticator " + AUTH_AB,
+            "cipher " + ENC_BA + " authenticator " + AUTH_BA));
+        start(g1, ca);
+        start(g2, cb);
+        await(logs.get(0), "stale ones removed", 1, 60);
+        await(logs.get(1), "stale ones removed", 1, 60);
+        // as on IOS, the first packets may go while ARP resolves the hosts and the peer (".!!!!")
+        lab.tryExec(a, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.2.0.10");
+
+        final String ping = lab.exec(a, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10");
+        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + logs);
+        final long before = encaps(ctl(g1, "show", "crypto", "ipsec", "sa"));
+        assertTrue(before >= 3, "the pings were encrypted");
+
+        // a steady stream; the control process of gateway A is killed in the middle of it
+        final int count = 1500;
+        final Path runDir = dataplaneRunDir(g1);
+        final long controlPid = Long.parseLong(Files.readString(runDir.resolve("control.pid")).trim());
+        final Thread killer = Thread.ofVirtual().start(() ->
+        {
+            try
+            {
+                Thread.sleep(400);
+                ProcessHandle.of(controlPid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            catch (final InterruptedException ignored)
+            {
+                // the test ends
+            }
+        });
+        final int received = stream(a, "10.1.0.10", b, "10.2.0.10", count, 1000);
+        killer.join();
+        assertEquals(count, received, "datagrams lost while the control process was killed\n" + logs);
+        await(logs.get(0), "the control process exited", 1, 10);
+        await(logs.get(0), "stale ones removed", 2, 60);
+        assertTrue(logs.get(0).toString().contains("is already installed, unchanged"),
+            "the restarted control process re-sent the same SAs, which were kept:\n" + logs.get(0));
+
+        final String sa = ctl(g1, "show", "crypto", "ipsec", "sa");
+        assertTrue(encaps(sa) >= before + count, sa);
+        assertTrue(sa.contains("transform: esp-aes 256 esp-sha256-hmac"), sa);
+        assertTrue(sa.contains("in use settings ={Transport, }"), sa);
+        final String running = ctl(g1, "show", "running-config");
+        assertTrue(running.contains("crypto map VPN 10 ipsec-manual"), running);
+        final String counters = ctl(g2, "show", "counters");
+        assertTrue(counters.contains("esp-decrypt"), counters);
+
+        // SIGTERM: both gateways stop and clean up
+        for (final Process p : gateways)
+        {
+            p.destroy();
+        }
+        for (final Process p : gateways)
+        {
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "gateway stopped");
+        }
+        assertFalse(Files.exists(runDir), "run directory removed");
+        final String links = lab.exec(g1, "ip", "link", "show");
+        assertFalse(links.contains("xdp"), "XDP programs detached:\n" + links);
+        for (final String log : logs.stream().map(StringBuffer::toString).toList())
+        {
+            assertFalse(log.contains(ENC_AB) || log.contains(AUTH_AB) || log.contains(ENC_BA), "no keys in the log");
+        }
+    }
+
+    private static Path dataplaneRunDir(final String ns) throws Exception
+    {
+        return io.sluice.dataplane.run.RunDirectory.forNamespace(ns);
+    }
+
+    /** Sends numbered datagrams paced at one per millisecond and returns how many distinct ones arrived. */
+    private static int stream(final String fromNs, final String fromIp, final String toNs, final String toIp,
+        final int count, final int size) throws Exception
+    {
+        try (DatagramChannel rx = open(toNs, new InetSocketAddress(toIp, 9200));
+            DatagramChannel tx = open(fromNs, new InetSocketAddress(fromIp, 0)))
+        {
+            rx.configureBlocking(false);
+            final boolean[] seen = new boolean[count];
+            int received = 0;
+            final ByteBuffer in = ByteBuffer.allocate(2048);
+            final ByteBuffer out = ByteBuffer.allocate(size);
+            for (int i = 0; i < count; i++)
+            {
+                out.clear();
+                out.putInt(i);
+                out.position(size);
+                out.flip();
+                tx.send(out, new InetSocketAddress(toIp, 9200));
+                received += drain(rx, in, seen);
+                Thread.sleep(1);
+            }
+            final long deadline = System.nanoTime() + 3_000_000_000L;
+            while (received < count && System.nanoTime() < deadline)
+            {
+                received += drain(rx, in, seen);
+                Thread.sleep(1);
+            }
+            return received;
+        }
+    }
+
+    private static int drain(final DatagramChannel rx, final ByteBuffer in, final boolean[] seen) throws Exception
+    {
+        int n = 0;
+        while (true)
+        {
+            in.clear();
+            if (rx.receive(in) == null)
+            {
+                return n;
+            }
+            final int i = in.getInt(0);
+            if (i >= 0 && i < seen.length && !seen[i])
+            {
+                seen[i] = true;
+                n++;
+            }
+        }
+    }
+
+    private static DatagramChannel open(final String ns, final InetSocketAddress bind) throws Exception
+    {
+        try (NetNs ignored = NetNs.enter(ns))
+        {
+            final DatagramChannel ch = DatagramChannel.open();
+            ch.bind(bind);
+            return ch;
+        }
+    }
+}
