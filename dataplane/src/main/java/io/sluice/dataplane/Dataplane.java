@@ -111,6 +111,12 @@ public final class Dataplane
     private volatile int[] ifaceBinding = new int[0];
     private volatile int[] ipsecDestination = new int[0];
     private long ipsecNoSa;
+    /** Packets the control side sends (IKE, NHRP): copied in by it, into frames by the worker. */
+    private final org.agrona.concurrent.ringbuffer.OneToOneRingBuffer injectRing =
+        new org.agrona.concurrent.ringbuffer.OneToOneRingBuffer(new org.agrona.concurrent.UnsafeBuffer(
+            java.nio.ByteBuffer.allocateDirect((1 << 20) + org.agrona.concurrent.ringbuffer.RingBufferDescriptor.TRAILER_LENGTH)));
+    private long injected;
+    private long injectDropped;
 
     private final EthernetInput ethernetInput;
     private final ArpInput arpInput;
@@ -411,6 +417,68 @@ public final class Dataplane
         tunnelKind = next;
     }
 
+    /**
+     * Sends an IPv4 packet the gateway itself makes (IKE, NHRP): routed by its destination like
+     * any packet of ours. Control side, any thread but one at a time; the worker takes it on its
+     * next duty cycle. Returns false when the ring is full or the packet too big for a frame.
+     */
+    public synchronized boolean inject(final org.agrona.DirectBuffer packet, final int offset, final int length)
+    {
+        if (length < 20 || length > pool.frameSize() - pool.dataOffset())
+        {
+            injectDropped++;
+            return false;
+        }
+        final int index = injectRing.tryClaim(1, length);
+        if (index <= 0)
+        {
+            injectDropped++;
+            return false;
+        }
+        injectRing.buffer().putBytes(index, packet, offset, length);
+        injectRing.commit(index);
+        return true;
+    }
+
+    /** Packets injected so far, and refused (ring full, too big, no free frame). */
+    public long injected()
+    {
+        return injected;
+    }
+
+    public long injectDropped()
+    {
+        return injectDropped;
+    }
+
+    private final org.agrona.concurrent.UnsafeBuffer injectView = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
+    private final org.agrona.concurrent.MessageHandler injectHandler = this::onInjected;
+
+    private void onInjected(final int type, final org.agrona.MutableDirectBuffer buffer, final int index,
+        final int length)
+    {
+        final long frame = pool.allocate();
+        if (frame < 0)
+        {
+            injectDropped++;
+            return;
+        }
+        final long at = frame + pool.dataOffset();
+        injectView.wrap(pool.memory().address() + at, length);
+        injectView.putBytes(0, buffer, index, length);
+        final int f = pool.index(at);
+        graph.meta().flags[f] = io.sluice.dataplane.graph.Meta.LOCAL_ORIGIN;
+        graph.meta().rxInterface[f] = -1;
+        graph.enqueue(ip4Lookup, at, length);
+        injected++;
+    }
+
+    /** Worker: takes what the control side injected into frames and routes them (no allocation). */
+    private int drainInjected()
+    {
+        return injectRing.read(injectHandler, 64);
+    }
+
     // ------------------------------------------------------------------ data path
 
     /** The encapsulation node for a packet routed into a tunnel interface. */
@@ -439,6 +507,10 @@ public final class Dataplane
             graph.tick(now);
             clock.update(now);
             int work = 0;
+            if (drainInjected() > 0)
+            {
+                work += graph.run();
+            }
             for (int p = 0; p < graph.portCount(); p++)
             {
                 final Port port = graph.port(p);

@@ -126,8 +126,8 @@ public final class IcmpSender
 
     private int sourceFor(final int rxIf)
     {
-        final Interface in = dp.interfaces().get(rxIf);
-        if (in.prefixLength() > 0)
+        final Interface in = rxIf >= 0 ? dp.interfaces().get(rxIf) : null; // -1: a packet the gateway made
+        if (in != null && in.prefixLength() > 0)
         {
             return in.address();
         }

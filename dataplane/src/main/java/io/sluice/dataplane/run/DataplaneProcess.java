@@ -53,6 +53,12 @@ public final class DataplaneProcess implements AutoCloseable
     private final DirectProgram program;
     private final IpcContext ipc;
     private final ProgramAdapter adapter;
+    private final io.sluice.dataplane.ipc.EventProxy events;
+    private final io.sluice.dataplane.ipc.InjectAdapter injects;
+    /** SA events raised on the worker, told to the control process from the program thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> saEvents =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final long epoch = System.currentTimeMillis();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final CtlServer ctl;
 
@@ -80,11 +86,24 @@ public final class DataplaneProcess implements AutoCloseable
             }
             this.counters = CountersFile.create(runDir);
             dp.exportCounters(counters);
-            this.program = new DirectProgram(dp, (sa, events) -> log("SA " + String.format("0x%08x", sa.spi()) +
-                ": " + io.sluice.dataplane.esp.EspEvents.names(events)), DataplaneProcess::log);
+            this.program = new DirectProgram(dp, (sa, raised) -> saEvents.add(new long[]{sa.spi(),
+                sa.direction() == io.sluice.dataplane.esp.SecurityAssociation.Direction.INBOUND ? 0 : 1, raised}),
+                DataplaneProcess::log);
             this.ipc = new IpcContext().aeronDirectoryName(runDir.resolve(RunDirectory.AERON).toString())
                 .embeddedDriver(true).start();
             this.adapter = ipc.programAdapter(new ProgramBridge(program, DataplaneProcess::log));
+            this.events = ipc.eventProxy();
+            this.injects = ipc.injectAdapter((kind, ifname, nextHop, packet) ->
+            {
+                if (kind == io.sluice.dataplane.ipc.codecs.InjectKind.ROUTE)
+                {
+                    dp.inject(packet, 0, packet.capacity());
+                }
+                else
+                {
+                    log("inject " + kind + " out of " + ifname + ": only routed injection (ROUTE) so far; dropped");
+                }
+            });
             this.ctl = new CtlServer(runDir.resolve(RunDirectory.DATAPLANE_SOCKET), this::command);
         }
         catch (final Exception e)
@@ -100,16 +119,41 @@ public final class DataplaneProcess implements AutoCloseable
             new org.agrona.concurrent.Agent()
             {
                 private long nextReap;
+                private long nextHeartbeat;
 
                 @Override
                 public int doWork()
                 {
-                    final int n = adapter.doWork();
+                    int n = adapter.doWork() + injects.doWork();
+                    n += dp.punts().drain((reason, iface, packet) -> events.puntedPacket(reason, iface,
+                        iface >= 0 ? dp.interfaces().get(iface).name() : "", new org.agrona.concurrent.UnsafeBuffer(packet),
+                        0, packet.length), 64);
+                    for (long[] e = saEvents.poll(); e != null; e = saEvents.poll())
+                    {
+                        final io.sluice.dataplane.esp.SecurityAssociation.Direction d = e[1] == 0 ?
+                            io.sluice.dataplane.esp.SecurityAssociation.Direction.INBOUND :
+                            io.sluice.dataplane.esp.SecurityAssociation.Direction.OUTBOUND;
+                        log(String.format("SA 0x%08x %s: %s", (int)e[0], d,
+                            io.sluice.dataplane.esp.EspEvents.names((int)e[2])));
+                        for (int bit = 1; bit <= e[2] && bit != 0; bit <<= 1)
+                        {
+                            if ((e[2] & bit) != 0)
+                            {
+                                events.saEvent((int)e[0], d, bit);
+                            }
+                        }
+                        n++;
+                    }
                     final long now = System.nanoTime();
                     if (now >= nextReap)
                     {
                         nextReap = now + 200_000_000L;
                         program.reap(now);
+                    }
+                    if (now >= nextHeartbeat)
+                    {
+                        nextHeartbeat = now + 1_000_000_000L;
+                        events.heartbeat(epoch, ProcessHandle.current().pid(), 0, System.currentTimeMillis());
                     }
                     return n;
                 }
@@ -223,6 +267,14 @@ public final class DataplaneProcess implements AutoCloseable
         if (adapter != null)
         {
             adapter.close();
+        }
+        if (injects != null)
+        {
+            injects.close();
+        }
+        if (events != null)
+        {
+            events.close();
         }
         if (ipc != null)
         {

@@ -267,6 +267,7 @@ class RunNamespaceTest
             DatagramChannel tx = open(fromNs, new InetSocketAddress(fromIp, 0)))
         {
             rx.configureBlocking(false);
+            rx.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20); // see GreNamespaceTest.udpStream
             final boolean[] seen = new boolean[count];
             int received = 0;
             final ByteBuffer in = ByteBuffer.allocate(2048);
