@@ -1,0 +1,254 @@
+package io.sluice.controlplane.ike.v1;
+
+import io.sluice.controlplane.config.AccessList;
+import io.sluice.controlplane.config.Config;
+import io.sluice.controlplane.config.CryptoMap;
+import io.sluice.controlplane.config.Ip4;
+import io.sluice.controlplane.config.Ip4Subnet;
+import io.sluice.controlplane.config.Ipsec;
+import io.sluice.controlplane.config.Isakmp;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What an {@link Ikev1Engine} negotiates with: the {@code crypto isakmp} policies and keys, DPD,
+ * and per peer the quick mode policy of its crypto map entry, plus the engine's own timers.
+ * Built from the parsed configuration by {@link #fromConfig}, or directly by tests.
+ *
+ * @param localAddress       our IKE address: the ID we send and the NAT-D hashes.
+ * @param policies           {@code crypto isakmp policy}, by priority, the default suite last.
+ * @param keys               {@code crypto isakmp key}.
+ * @param identity           {@code crypto isakmp identity}.
+ * @param hostname           our name, for {@code identity hostname}; may be null.
+ * @param dpd                {@code crypto isakmp keepalive}; null: off.
+ * @param phase2             quick mode policies, the first whose {@code peers} contains the peer is used.
+ * @param retransmitMillis   interval between retransmissions of an unanswered message.
+ * @param retransmitLimit    retransmissions before a negotiation is abandoned.
+ * @param natKeepaliveMillis NAT-T keepalive interval (RFC 3948 4) when we are behind a NAT.
+ * @param maxHalfOpen        responder IKE SAs not yet authenticated, at most; more first messages are dropped.
+ */
+public record Ikev1Settings(
+    InetAddress localAddress,
+    List<Isakmp.Policy> policies,
+    List<Isakmp.PresharedKey> keys,
+    Isakmp.Identity identity,
+    String hostname,
+    Dpd dpd,
+    List<Phase2Policy> phase2,
+    long retransmitMillis,
+    int retransmitLimit,
+    long natKeepaliveMillis,
+    int maxHalfOpen)
+{
+    public Ikev1Settings
+    {
+        policies = List.copyOf(policies);
+        keys = List.copyOf(keys);
+        phase2 = List.copyOf(phase2);
+    }
+
+    /**
+     * Dead peer detection timers.
+     *
+     * @param intervalMillis {@code keepalive SECONDS}: periodic interval, or on demand the silence allowed.
+     * @param retryMillis    {@code RETRIES}: interval between retransmissions of an unanswered R-U-THERE.
+     * @param mode           periodic or on-demand.
+     */
+    public record Dpd(long intervalMillis, long retryMillis, Isakmp.DpdMode mode)
+    {
+        /** The R-U-THERE retransmissions after the first before a peer is declared dead (reference 000). */
+        public static final int RETRANSMISSIONS = 4;
+
+        public static Dpd of(final Isakmp.Keepalive keepalive)
+        {
+            return new Dpd(keepalive.seconds() * 1000L, keepalive.retrySeconds() * 1000L, keepalive.mode());
+        }
+    }
+
+    /**
+     * A crypto map entry as quick mode uses it.
+     *
+     * @param peers         the peers it applies to.
+     * @param transformSets offered in this order; a responder accepts them in this order of preference.
+     * @param lifetime      SA lifetimes.
+     * @param pfsGroup      {@code set pfs groupN}; 0: no PFS.
+     * @param local         our proxy identity; null: our address.
+     * @param remote        the peer's proxy identity; null: the peer's address.
+     */
+    public record Phase2Policy(Ip4Subnet peers, List<Ipsec.TransformSet> transformSets, Ipsec.Lifetime lifetime,
+        int pfsGroup, Selector local, Selector remote)
+    {
+        public Phase2Policy
+        {
+            transformSets = List.copyOf(transformSets);
+        }
+    }
+
+    /** The phase 2 policy for a peer, or null. */
+    public Phase2Policy phase2For(final InetAddress peer)
+    {
+        final Ip4 address = ip4(peer);
+        for (final Phase2Policy p : phase2)
+        {
+            if (address != null && p.peers().contains(address))
+            {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The most specific pre-shared key for a peer address, or null. */
+    public Isakmp.PresharedKey keyFor(final InetAddress peer)
+    {
+        final Ip4 address = ip4(peer);
+        Isakmp.PresharedKey best = null;
+        for (final Isakmp.PresharedKey k : keys)
+        {
+            if (address != null && k.matches(address) &&
+                (best == null || k.address().get().prefixLength() > best.address().get().prefixLength()))
+            {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    static Ip4 ip4(final InetAddress address)
+    {
+        if (!(address instanceof Inet4Address))
+        {
+            return null;
+        }
+        final byte[] b = address.getAddress();
+        return Ip4.of(b[0], b[1], b[2], b[3]);
+    }
+
+    public Builder toBuilder()
+    {
+        final Builder b = new Builder(localAddress);
+        b.policies = new ArrayList<>(policies);
+        b.keys = new ArrayList<>(keys);
+        b.identity = identity;
+        b.hostname = hostname;
+        b.dpd = dpd;
+        b.phase2 = new ArrayList<>(phase2);
+        b.retransmitMillis = retransmitMillis;
+        b.retransmitLimit = retransmitLimit;
+        b.natKeepaliveMillis = natKeepaliveMillis;
+        b.maxHalfOpen = maxHalfOpen;
+        return b;
+    }
+
+    public static Builder builder(final InetAddress localAddress)
+    {
+        return new Builder(localAddress);
+    }
+
+    /**
+     * Settings from a parsed configuration: the isakmp policies (default suite last), keys,
+     * identity and keepalive, and a quick mode policy per peer of every {@code ipsec-isakmp} crypto
+     * map entry, its proxy identities taken from the first permit rule of its {@code match address}.
+     */
+    public static Ikev1Settings fromConfig(final Config config, final InetAddress localAddress)
+    {
+        final Isakmp isakmp = config.isakmp();
+        final Builder b = builder(localAddress);
+        b.policies = new ArrayList<>(isakmp.effectivePolicies());
+        b.keys = new ArrayList<>(isakmp.keys());
+        b.identity = isakmp.identity();
+        b.hostname = config.hostname().orElse(null);
+        b.dpd = isakmp.keepalive().map(Dpd::of).orElse(null);
+        for (final CryptoMap map : config.cryptoMaps())
+        {
+            for (final CryptoMap.Entry entry : map.entries())
+            {
+                if (entry.keying() != CryptoMap.Keying.ISAKMP)
+                {
+                    continue;
+                }
+                final List<Ipsec.TransformSet> sets = entry.transformSets().stream()
+                    .map(name -> config.ipsec().transformSet(name)).flatMap(Optional::stream).toList();
+                Selector local = null;
+                Selector remote = null;
+                final Optional<AccessList.Rule> rule = entry.matchAddress().flatMap(config::accessList)
+                    .flatMap(acl -> acl.rules().stream().filter(AccessList.Rule::permit).findFirst());
+                if (rule.isPresent())
+                {
+                    final int protocol = rule.get().protocol().orElse(0);
+                    local = new Selector(rule.get().source(), protocol, 0);
+                    remote = new Selector(rule.get().destination(), protocol, 0);
+                }
+                final int pfs = entry.pfs().map(g -> g.number()).orElse(0);
+                for (final CryptoMap.Peer peer : entry.peers())
+                {
+                    b.phase2.add(new Phase2Policy(Ip4Subnet.host(peer.address()), sets, entry.lifetime(), pfs,
+                        local, remote));
+                }
+            }
+        }
+        return b.build();
+    }
+
+    /** Mutable builder with the engine's defaults. */
+    public static final class Builder
+    {
+        private final InetAddress localAddress;
+        public List<Isakmp.Policy> policies = new ArrayList<>();
+        public List<Isakmp.PresharedKey> keys = new ArrayList<>();
+        public Isakmp.Identity identity = Isakmp.Identity.ADDRESS;
+        public String hostname;
+        public Dpd dpd;
+        public List<Phase2Policy> phase2 = new ArrayList<>();
+        public long retransmitMillis = 4000;
+        public int retransmitLimit = 5;
+        public long natKeepaliveMillis = 20_000;
+        public int maxHalfOpen = 256;
+
+        private Builder(final InetAddress localAddress)
+        {
+            this.localAddress = localAddress;
+        }
+
+        public Builder policy(final Isakmp.Policy policy)
+        {
+            policies.add(policy);
+            return this;
+        }
+
+        public Builder key(final Isakmp.PresharedKey key)
+        {
+            keys.add(key);
+            return this;
+        }
+
+        public Builder dpd(final Dpd value)
+        {
+            dpd = value;
+            return this;
+        }
+
+        public Builder phase2(final Phase2Policy policy)
+        {
+            phase2.add(policy);
+            return this;
+        }
+
+        public Builder retransmit(final long millis, final int limit)
+        {
+            retransmitMillis = millis;
+            retransmitLimit = limit;
+            return this;
+        }
+
+        public Ikev1Settings build()
+        {
+            return new Ikev1Settings(localAddress, policies, keys, identity, hostname, dpd, phase2, retransmitMillis,
+                retransmitLimit, natKeepaliveMillis, maxHalfOpen);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.sluice.controlplane.ike.v1;
+
+import io.sluice.controlplane.ike.ChildSa;
+import io.sluice.controlplane.ike.IkeLog;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Two engines wired back to back through an in-memory network with a virtual clock. The network
+ * can drop datagrams and can put a NAT in front of {@code a} (its source address and port are
+ * rewritten, as a NAPT would), so NAT-T and retransmission run without sockets.
+ */
+final class EnginePair
+{
+    record Datagram(byte[] bytes, InetSocketAddress from, InetSocketAddress to, boolean fromA)
+    {
+    }
+
+    final long[] now = {1_000_000};
+    final Deque<Datagram> wire = new ArrayDeque<>();
+    final List<String> logA = Collections.synchronizedList(new ArrayList<>());
+    final List<String> logB = Collections.synchronizedList(new ArrayList<>());
+    final List<ChildSa> childrenA = new ArrayList<>();
+    final List<ChildSa> childrenB = new ArrayList<>();
+    final List<InetSocketAddress> deadA = new ArrayList<>();
+    final List<InetSocketAddress> deadB = new ArrayList<>();
+    final InetAddress addressA;
+    final InetAddress addressB;
+    /** A's address as B sees it when {@link #nat} is on. */
+    final InetAddress natOutside;
+    boolean nat;
+    Predicate<Datagram> drop = d -> false;
+    int delivered;
+    Ikev1Engine a;
+    Ikev1Engine b;
+
+    EnginePair(final Ikev1Settings settingsA, final Ikev1Settings settingsB, final InetAddress natOutside)
+    {
+        this.addressA = settingsA.localAddress();
+        this.addressB = settingsB.localAddress();
+        this.natOutside = natOutside;
+        final SecureRandom random = new SecureRandom();
+        a = new Ikev1Engine(settingsA, (d, to, port) -> wire.add(new Datagram(d, new InetSocketAddress(addressA, port),
+            to, true)), listener(childrenA, deadA), IkeLog.to(logA::add, true), () -> now[0], random);
+        b = new Ikev1Engine(settingsB, (d, to, port) -> wire.add(new Datagram(d, new InetSocketAddress(addressB, port),
+            to, false)), listener(childrenB, deadB), IkeLog.to(logB::add, true), () -> now[0], random);
+    }
+
+    private static Ikev1Engine.Listener listener(final List<ChildSa> children, final List<InetSocketAddress> dead)
+    {
+        return new Ikev1Engine.Listener()
+        {
+            @Override
+            public void childSaEstablished(final ChildSa sa)
+            {
+                children.add(sa);
+            }
+
+            @Override
+            public void peerDead(final InetSocketAddress peer)
+            {
+                dead.add(peer);
+            }
+        };
+    }
+
+    /** Delivers datagrams until the wire is empty (or a bound is hit). */
+    void run()
+    {
+        int guard = 0;
+        while (!wire.isEmpty() && guard++ < 1000)
+        {
+            final Datagram d = wire.poll();
+            if (drop.test(d))
+            {
+                continue;
+            }
+            delivered++;
+            if (d.fromA)
+            {
+                // behind the NAT, A's packets leave from the NAT's outside address and a mapped port
+                final InetSocketAddress src = nat ? new InetSocketAddress(natOutside, d.from.getPort() + 30000) : d.from;
+                b.receive(d.bytes, src, d.to.getPort());
+            }
+            else
+            {
+                final InetSocketAddress dst = nat ? new InetSocketAddress(addressA, d.to.getPort() - 30000) : d.to;
+                if (nat && !d.to.getAddress().equals(natOutside))
+                {
+                    continue;
+                }
+                a.receive(d.bytes, d.from, dst.getPort());
+            }
+        }
+    }
+
+    /** Advances the clock in steps, ticking both engines and delivering. */
+    void advance(final long millis, final long step)
+    {
+        for (long t = 0; t < millis; t += step)
+        {
+            now[0] += step;
+            a.tick(now[0]);
+            b.tick(now[0]);
+            run();
+        }
+    }
+
+    String logs()
+    {
+        return "--- A ---\n" + String.join("\n", logA) + "\n--- B ---\n" + String.join("\n", logB);
+    }
+}

@@ -1,0 +1,532 @@
+package io.sluice.controlplane.ike.v1;
+
+import io.sluice.controlplane.config.Isakmp;
+import io.sluice.controlplane.ike.ChildSa;
+import io.sluice.controlplane.ike.IkeLog;
+import io.sluice.controlplane.ike.IkeUdpTransport;
+import io.sluice.dataplane.esp.EspEncryption;
+import io.sluice.dataplane.esp.EspIntegrity;
+import io.sluice.ffi.libc.NetNs;
+import io.sluice.ffi.testkit.NetnsLab;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.sluice.controlplane.ike.v1.Settings.builder;
+import static io.sluice.controlplane.ike.v1.Settings.ip;
+import static io.sluice.controlplane.ike.v1.Settings.policy;
+import static io.sluice.controlplane.ike.v1.Settings.set;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Sluice's IKEv1 engine against strongSwan 5.9.8 (charon with kernel-libipsec, ESP in UDP because
+ * of {@code encap = yes}), each in its own network namespace joined by a veth pair; charon runs in
+ * its own mount namespace with a private /run and its own vici socket. Main mode with a pre-shared
+ * key and quick mode, both sides initiating, with and without PFS; DPD both ways and a killed peer.
+ * The proof of the key derivation is strongSwan's: it installs the SAs only after verifying our
+ * hashes, and its own log of the ESP keys (charon chd level 4) must equal ours.
+ */
+class StrongSwanInteropTest
+{
+    private static final String CHARON = "/usr/lib/ipsec/charon";
+    private static final String SWANCTL = "/usr/sbin/swanctl";
+    private static final String SLUICE = "10.77.0.1";
+    private static final String SWAN = "10.77.0.2";
+    private static final String PSK = "interop-psk-0123456789";
+    /** The networks behind each gateway: the proxy identities (not the peers' own addresses, which
+     * kernel-libipsec would then route into its tunnel, IKE included). */
+    private static final String SLUICE_NET = "10.88.1.0/24";
+    private static final String SWAN_NET = "10.88.2.0/24";
+
+    private boolean aggressive;
+    private int dpdTimeout;
+    private NetnsLab lab;
+    private Path dir;
+    private String nsSluice;
+    private String nsSwan;
+    private Process charon;
+    private IkeUdpTransport transport;
+    private Ikev1Engine engine;
+    private final List<String> sluiceLog = new CopyOnWriteArrayList<>();
+    private final List<ChildSa> children = new CopyOnWriteArrayList<>();
+    private final List<Long> dead = new CopyOnWriteArrayList<>();
+    private final List<Long> dpdSendTimes = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeEach
+    void setUp() throws IOException
+    {
+        String why = NetnsLab.unavailableReason();
+        if (why == null && !Files.isExecutable(Path.of(CHARON)))
+        {
+            why = "strongSwan not installed (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins " +
+                "libstrongswan-standard-plugins libstrongswan-extra-plugins)";
+        }
+        if (why == null && !Files.isExecutable(Path.of("/usr/bin/unshare")))
+        {
+            why = "unshare (util-linux) not installed";
+        }
+        if (why != null)
+        {
+            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
+        }
+        assumeTrue(why == null, why);
+        lab = NetnsLab.create();
+        nsSluice = lab.namespace("ike");
+        nsSwan = lab.namespace("swan");
+        lab.veth(nsSluice, SLUICE + "/24", nsSwan, SWAN + "/24");
+        // an address inside each protected network: kernel-libipsec routes the far network from it
+        lab.exec(nsSluice, "ip", "addr", "add", "10.88.1.1/24", "dev", "lo");
+        lab.exec(nsSwan, "ip", "addr", "add", "10.88.2.1/24", "dev", "lo");
+        dir = Files.createTempDirectory("sluice-swan-");
+    }
+
+    @AfterEach
+    void tearDown() throws IOException
+    {
+        if (transport != null)
+        {
+            transport.close();
+        }
+        if (charon != null)
+        {
+            charon.descendants().forEach(ProcessHandle::destroyForcibly);
+            charon.destroyForcibly();
+        }
+        if (lab != null)
+        {
+            lab.close();   // kills what it spawned, removes the namespaces
+        }
+        if (dir != null)
+        {
+            try (var files = Files.walk(dir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    @Test
+    void sluiceInitiatesMainModeAndQuickModeAes128Sha1WithoutPfs() throws Exception
+    {
+        startCharon("aes128-sha1-modp1024", "aes128-sha1", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA, 2, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96), null);
+        engine.initiate(new InetSocketAddress(ip(SWAN), 500));
+        final ChildSa child = awaitChild();
+        assertEquals(0, child.pfsGroup());
+        assertStrongSwanAgrees(child, true, "AES_CBC-128/HMAC_SHA1_96");
+    }
+
+    @Test
+    void sluiceInitiatesWithPfsAes256Sha256Modp2048() throws Exception
+    {
+        startCharon("aes256-sha256-modp2048", "aes256-sha256-modp2048", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_256, Isakmp.Hash.SHA256, 14, 3600), 14,
+            set("ts", EspEncryption.AES_CBC_256, EspIntegrity.HMAC_SHA256_128), null);
+        engine.initiate(new InetSocketAddress(ip(SWAN), 500));
+        final ChildSa child = awaitChild();
+        assertEquals(14, child.pfsGroup());
+        assertStrongSwanAgrees(child, true, "AES_CBC-256/HMAC_SHA2_256_128");
+    }
+
+    @Test
+    void strongSwanInitiatesLegacy3desMd5WithPfsModp1024() throws Exception
+    {
+        startCharon("3des-md5-modp1024", "3des-md5-modp1024", 0);
+        startSluice(policy(10, Isakmp.Encryption.TRIPLE_DES, Isakmp.Hash.MD5, 2, 3600), 2,
+            set("ts", EspEncryption.DES3_CBC, EspIntegrity.HMAC_MD5_96), null);
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        final ChildSa child = awaitChild();
+        assertEquals(2, child.pfsGroup());
+        assertStrongSwanAgrees(child, false, "3DES_CBC/HMAC_MD5_96");
+    }
+
+    @Test
+    void strongSwanInitiatesAes128Sha256Ecp256WithoutPfs() throws Exception
+    {
+        startCharon("aes128-sha256-ecp256", "aes128-sha256", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA256, 19, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA256_128), null);
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        final ChildSa child = awaitChild();
+        assertEquals(0, child.pfsGroup());
+        assertStrongSwanAgrees(child, false, "AES_CBC-128/HMAC_SHA2_256_128");
+    }
+
+    @Test
+    void strongSwanInitiatesAggressiveModeAes256Sha256Modp2048() throws Exception
+    {
+        aggressive = true;
+        startCharon("aes256-sha256-modp2048", "aes256-sha256", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_256, Isakmp.Hash.SHA256, 14, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_256, EspIntegrity.HMAC_SHA256_128), null);
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        final ChildSa child = awaitChild();
+        assertStrongSwanAgrees(child, false, "AES_CBC-256/HMAC_SHA2_256_128");
+        assertTrue(sluiceLog.stream().anyMatch(l -> l.contains("IKE_R_AM1")), String.join("\n", sluiceLog));
+    }
+
+    @Test
+    void sluiceInitiatesAggressiveModeWithPfs() throws Exception
+    {
+        aggressive = true;
+        startCharon("aes128-sha1-modp1024", "aes128-sha1-modp1024", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA, 2, 3600), 2,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96), null);
+        engine.initiateAggressive(new InetSocketAddress(ip(SWAN), 500));
+        final ChildSa child = awaitChild();
+        assertStrongSwanAgrees(child, true, "AES_CBC-128/HMAC_SHA1_96");
+    }
+
+    @Test
+    void strongSwansDpdDeclaresAStoppedSluiceDead() throws Exception
+    {
+        dpdTimeout = 3;
+        startCharon("aes128-sha1-modp1024", "aes128-sha1", 1);
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA, 2, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96), null);
+        engine.initiate(new InetSocketAddress(ip(SWAN), 500));
+        awaitChild();
+        await(() -> engine.counters().dpdAnswered() >= 1, 5000, "strongSwan's first R-U-THERE answered");
+        assertTrue(swanctl("--list-sas").contains("ESTABLISHED"));
+        transport.close();   // Sluice stops answering
+        transport = null;
+        await(() -> !swanctl("--list-sas").contains("ESTABLISHED"), 10_000, "strongSwan's DPD to give up");
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        assertTrue(charonLog.contains("DPD check timed out"), tail(charonLog));
+    }
+
+    @Test
+    void dpdIsAnsweredBothWaysAndAKilledStrongSwanIsDeclaredDeadAfterFourRetransmissions() throws Exception
+    {
+        startCharon("aes128-sha1-modp1024", "aes128-sha1", 1);
+        final long retry = 1000;
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA, 2, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96),
+            new Ikev1Settings.Dpd(2000, retry, Isakmp.DpdMode.PERIODIC));
+        engine.initiate(new InetSocketAddress(ip(SWAN), 500));
+        awaitChild();
+        // strongSwan probes after 1 s of silence, before our 2 s period: we answer it, and its
+        // probes keep our periodic DPD quiet (any message from the peer proves it alive)
+        await(() -> engine.counters().dpdAnswered() >= 2, 8000, "strongSwan's R-U-THERE answered");
+        assertEquals(0, engine.counters().dpdSent());
+        // the dataplane's idle event makes us ask; strongSwan answers
+        engine.idle(ip(SWAN));
+        await(() -> engine.counters().dpdAcksReceived() >= 1, 5000, "strongSwan's R-U-THERE-ACK");
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        assertTrue(charonLog.contains("N(DPD_ACK)"), "strongSwan never parsed our R_U_THERE_ACK:\n" + tail(charonLog));
+        assertTrue(swanctl("--list-sas").contains("ESTABLISHED"));
+
+        // kill strongSwan by the pid we started; Sluice sends R-U-THERE and 4 retransmissions, then gives up
+        final long pid = charon.pid();
+        assertEquals("charon", Files.readString(Path.of("/proc/" + pid + "/comm")).trim());
+        final long killedAt = now();
+        charon.destroyForcibly();
+        assertTrue(charon.waitFor(5, TimeUnit.SECONDS));
+        await(() -> !dead.isEmpty(), 10_000, "peer declared dead");
+        final long deadAt = dead.get(0);
+        final List<Long> probes = new ArrayList<>();
+        synchronized (dpdSendTimes)
+        {
+            for (final long t : dpdSendTimes)
+            {
+                if (t >= killedAt - retry && t <= deadAt)
+                {
+                    probes.add(t);
+                }
+            }
+        }
+        final List<Long> last5 = probes.subList(Math.max(0, probes.size() - 5), probes.size());
+        assertEquals(5, last5.size(), "R-U-THERE sends " + probes);
+        // the exact schedule is checked on a virtual clock (Ikev1EngineTest); here, on a shared 2-vCPU
+        // machine, a tick may come late, never early
+        for (int i = 1; i < last5.size(); i++)
+        {
+            final long gap = last5.get(i) - last5.get(i - 1);
+            assertTrue(gap >= retry - 60 && gap < retry + 700, "retransmission gap " + gap + " ms in " + last5);
+        }
+        final long lastToDead = deadAt - last5.get(4);
+        assertTrue(lastToDead >= retry - 60 && lastToDead < retry + 700, "dead " + lastToDead + " ms after the last");
+        assertTrue(sluiceLog.contains("%CRYPTO-5-SESSION_STATUS: Crypto tunnel is DOWN. Peer " + SWAN + ":4500 Id: " +
+            SWAN), String.join("\n", sluiceLog));
+        assertTrue(engine.childSas().isEmpty());
+        System.out.println("DPD: R-U-THERE at " + last5.stream().map(t -> t - last5.get(0)).toList() +
+            " ms, dead at " + (deadAt - last5.get(0)) + " ms");
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private void startSluice(final Isakmp.Policy policy, final int pfs, final io.sluice.controlplane.config.Ipsec.TransformSet ts,
+        final Ikev1Settings.Dpd dpd) throws IOException
+    {
+        final Ikev1Settings.Phase2Policy qm = new Ikev1Settings.Phase2Policy(
+            io.sluice.controlplane.config.Ip4Subnet.host(Settings.ip4(SWAN)), List.of(ts),
+            new io.sluice.controlplane.config.Ipsec.Lifetime(3600, 4_608_000), pfs, selector(SLUICE_NET),
+            selector(SWAN_NET));
+        final Ikev1Settings settings = builder(SLUICE, SWAN, PSK, policy, qm).dpd(dpd).retransmit(1000, 4).build();
+        try (NetNs ignored = NetNs.enter(nsSluice))
+        {
+            transport = IkeUdpTransport.open(ip(SLUICE), 500, 4500);
+        }
+        final IkeLog log = IkeLog.to(line -> sluiceLog.add(line), true);
+        engine = new Ikev1Engine(settings, (d, to, port) -> {
+            final int exchangeAt = (port == Ikev1Engine.NAT_T_PORT ? 4 : 0) + 18;
+            if (d.length > exchangeAt && (d[exchangeAt] & 0xff) == Ikev1.EXCHANGE_INFORMATIONAL)
+            {
+                dpdSendTimes.add(now());
+            }
+            transport.send(d, to, port);
+        }, new Ikev1Engine.Listener()
+        {
+            @Override
+            public void childSaEstablished(final ChildSa sa)
+            {
+                children.add(sa);
+            }
+
+            @Override
+            public void peerDead(final InetSocketAddress peer)
+            {
+                dead.add(now());
+            }
+        }, log, StrongSwanInteropTest::now, new SecureRandom());
+        transport.start(engine, 50, "ike-" + nsSluice);
+    }
+
+    private static Selector selector(final String cidr)
+    {
+        final String[] parts = cidr.split("/");
+        return Selector.of(new io.sluice.controlplane.config.Ip4Subnet(Settings.ip4(parts[0]),
+            Integer.parseInt(parts[1])));
+    }
+
+    private static long now()
+    {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+
+    private void startCharon(final String ike, final String esp, final int dpdDelay) throws Exception
+    {
+        final Path conf = dir.resolve("strongswan.conf");
+        Files.writeString(conf, """
+            charon {
+              filelog {
+                interop {
+                  path = %1$s/charon.log
+                  time_format = %%T
+                  default = 1
+                  ike = 2
+                  chd = 4
+                  cfg = 1
+                  enc = 1
+                  flush_line = yes
+                }
+              }
+              load = random nonce openssl aes sha1 sha2 md5 hmac gmp curve25519 kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
+              i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+              retransmit_timeout = 1.0
+              retransmit_tries = 3
+              plugins {
+                vici {
+                  socket = unix://%1$s/charon.vici
+                }
+              }
+            }
+            swanctl {
+              socket = unix://%1$s/charon.vici
+            }
+            """.formatted(dir));
+        Files.writeString(dir.resolve("swanctl.conf"), """
+            connections {
+              sluice {
+                version = 1
+                aggressive = %s
+                local_addrs = %s
+                remote_addrs = %s
+                proposals = %s
+                encap = yes
+                dpd_delay = %ds
+                dpd_timeout = %ds
+                local {
+                  auth = psk
+                  id = %s
+                }
+                remote {
+                  auth = psk
+                  id = %s
+                }
+                children {
+                  net {
+                    local_ts = %s
+                    remote_ts = %s
+                    esp_proposals = %s
+                    mode = tunnel
+                    start_action = none
+                    dpd_action = clear
+                  }
+                }
+              }
+            }
+            secrets {
+              ike-sluice {
+                id = %s
+                secret = "%s"
+              }
+            }
+            """.formatted(aggressive ? "yes" : "no", SWAN, SLUICE, ike, dpdDelay, dpdTimeout == 0 ? 150 : dpdTimeout, SWAN, SLUICE, SWAN_NET, SLUICE_NET, esp, SLUICE, PSK));
+        charon = lab.spawn(nsSwan, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
+            "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
+        await(() -> Files.exists(dir.resolve("charon.vici")) &&
+            NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
+            10_000, "charon's vici socket");
+        swanctl("--load-all", "--file", dir.resolve("swanctl.conf").toString());
+    }
+
+    private String swanctl(final String... args)
+    {
+        final List<String> cmd = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
+            SWANCTL));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--uri", "unix://" + dir.resolve("charon.vici")));
+        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
+        if (r.status() != 0)
+        {
+            throw new AssertionError("swanctl " + String.join(" ", args) + " failed (" + r.status() + "): " + r.output() +
+                diagnostics());
+        }
+        return r.output();
+    }
+
+    private ChildSa awaitChild() throws Exception
+    {
+        await(() -> !children.isEmpty(), 15_000, "Sluice's child SA");
+        return children.get(0);
+    }
+
+    private void await(final BooleanSupplier condition, final long millis, final String what) throws Exception
+    {
+        final long until = now() + millis;
+        while (!condition.getAsBoolean())
+        {
+            if (now() > until)
+            {
+                throw new AssertionError("timed out waiting for " + what + diagnostics());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** strongSwan lists the IKE SA established and the child installed with our SPIs and our keys. */
+    private void assertStrongSwanAgrees(final ChildSa child, final boolean sluiceInitiated, final String algorithms)
+        throws Exception
+    {
+        String sas = "";
+        final long until = now() + 5000;
+        while (now() < until)
+        {
+            sas = swanctl("--list-sas");
+            if (sas.contains("INSTALLED"))
+            {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        System.out.println("swanctl --list-sas:\n" + sas + "Sluice: " + child + "\n" + engine.showCryptoIsakmpSa());
+        assertTrue(sas.contains("ESTABLISHED, IKEv1"), sas + diagnostics());
+        assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:" + algorithms), sas + diagnostics());
+        final Matcher in = Pattern.compile("\\bin\\s+([0-9a-f]{8})").matcher(sas);
+        final Matcher out = Pattern.compile("\\bout\\s+([0-9a-f]{8})").matcher(sas);
+        assertTrue(in.find() && out.find(), sas);
+        assertEquals(Long.parseLong(in.group(1), 16), child.spiOut(), "strongSwan's inbound SPI is our outbound");
+        assertEquals(Long.parseLong(out.group(1), 16), child.spiIn(), "strongSwan's outbound SPI is our inbound");
+        assertTrue(child.udpEncapsulated());
+        assertTrue(engine.showCryptoIsakmpSa().contains("QM_IDLE"), engine.showCryptoIsakmpSa());
+
+        // the ESP keys charon derived (chd level 4), initiator's direction first
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        final byte[] encI = loggedKey(charonLog, "encryption initiator key");
+        final byte[] encR = loggedKey(charonLog, "encryption responder key");
+        final byte[] intI = loggedKey(charonLog, "integrity initiator key");
+        final byte[] intR = loggedKey(charonLog, "integrity responder key");
+        final HexFormat hex = HexFormat.of();
+        final byte[] initiatorToResponder = sluiceInitiated ? child.keyOut() : child.keyIn();
+        final byte[] responderToInitiator = sluiceInitiated ? child.keyIn() : child.keyOut();
+        assertEquals(hex.formatHex(encI) + hex.formatHex(intI), hex.formatHex(initiatorToResponder),
+            "initiator-to-responder keys");
+        assertEquals(hex.formatHex(encR) + hex.formatHex(intR), hex.formatHex(responderToInitiator),
+            "responder-to-initiator keys");
+    }
+
+    /** A key charon logged with %B: "NAME => N bytes @ 0x..." then lines "   0: 3A 4B ...  ascii". */
+    private static byte[] loggedKey(final String log, final String name)
+    {
+        final int at = log.lastIndexOf(name + " => ");
+        assertTrue(at >= 0, "charon did not log '" + name + "'");
+        final String[] lines = log.substring(at).split("\n");
+        final Matcher size = Pattern.compile("=> (\\d+) bytes").matcher(lines[0]);
+        assertTrue(size.find(), lines[0]);
+        final int n = Integer.parseInt(size.group(1));
+        final StringBuilder hex = new StringBuilder();
+        final Pattern row = Pattern.compile("\\s+\\d+: ((?:[0-9A-F]{2} ){1,16})");
+        for (int i = 1; i < lines.length && hex.length() < 2 * n; i++)
+        {
+            final Matcher m = row.matcher(lines[i]);
+            if (!m.find())
+            {
+                break;
+            }
+            hex.append(m.group(1).replace(" ", ""));
+        }
+        return HexFormat.of().parseHex(hex.substring(0, Math.min(hex.length(), 2 * n)));
+    }
+
+    private String diagnostics()
+    {
+        String charonLog;
+        try
+        {
+            charonLog = Files.readString(dir.resolve("charon.log"));
+        }
+        catch (final IOException e)
+        {
+            charonLog = "(no charon log: " + e.getMessage() + ")";
+        }
+        final StringBuilder stacks = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, trace) -> {
+            if (t.getName().startsWith("ike-"))
+            {
+                stacks.append(t.getName()).append(" ").append(t.getState()).append('\n');
+                for (final StackTraceElement e : trace)
+                {
+                    stacks.append("    at ").append(e).append('\n');
+                }
+            }
+        });
+        return "\n--- transport thread ---\n" + stacks + "\n--- Sluice counters ---\n" +
+            (engine != null ? engine.counters() : "") + "\n--- Sluice log ---\n" + String.join("\n", sluiceLog) + "\n--- charon log (tail) ---\n" + tail(charonLog);
+    }
+
+    private static String tail(final String text)
+    {
+        return text.length() > 12000 ? text.substring(text.length() - 12000) : text;
+    }
+}
