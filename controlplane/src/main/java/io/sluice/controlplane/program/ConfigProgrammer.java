@@ -41,9 +41,30 @@ public final class ConfigProgrammer
     {
     }
 
-    /** The plan: steps to apply, decisions to log, errors that stop it all. */
-    public record Plan(List<Step> steps, List<String> notes, List<String> errors)
+    /**
+     * Where IKE's SAs for a peer go: the tunnel interface they bind to, the mode the transform
+     * sets ask for, and our address facing that peer.
+     */
+    public record IkePeer(int peer, String tunnel, int local, SecurityAssociation.Mode mode)
     {
+    }
+
+    /** The plan: steps to apply, decisions to log, errors that stop it all, and IKE's peers. */
+    public record Plan(List<Step> steps, List<String> notes, List<String> errors, List<IkePeer> ikePeers)
+    {
+        /** The IKE peer entry for an address, or null. */
+        public IkePeer ikePeer(final int address)
+        {
+            for (final IkePeer p : ikePeers)
+            {
+                if (p.peer() == address)
+                {
+                    return p;
+                }
+            }
+            return null;
+        }
+
         public boolean ok()
         {
             return errors.isEmpty();
@@ -75,6 +96,7 @@ public final class ConfigProgrammer
     private final List<String> notes = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
     private final Set<String> protectedTunnels = new LinkedHashSet<>();
+    private final List<IkePeer> ikePeers = new ArrayList<>();
 
     private ConfigProgrammer(final Config config)
     {
@@ -89,7 +111,7 @@ public final class ConfigProgrammer
         p.tunnels();
         p.routes();
         p.cryptoMaps();
-        return new Plan(List.copyOf(p.steps), List.copyOf(p.notes), List.copyOf(p.errors));
+        return new Plan(List.copyOf(p.steps), List.copyOf(p.notes), List.copyOf(p.errors), List.copyOf(p.ikePeers));
     }
 
     private void step(final String description, final Consumer<DataplaneProgram> action)
@@ -186,6 +208,14 @@ public final class ConfigProgrammer
                 protect(ifc.name());
                 notes.add("interface " + ifc.name() + ": protected by ipsec profile " + prot.profile() +
                     "; its SAs come from IKE");
+                if (!multipoint)
+                {
+                    final boolean transport = config.ipsec().profile(prot.profile()).get().transformSets().stream()
+                        .map(n -> config.ipsec().transformSet(n)).flatMap(Optional::stream)
+                        .findFirst().map(ts -> ts.mode() == Ipsec.EncapsulationMode.TRANSPORT).orElse(false);
+                    ikePeers.add(new IkePeer(destination, ifc.name(), source, transport ?
+                        SecurityAssociation.Mode.TRANSPORT : SecurityAssociation.Mode.TUNNEL));
+                }
             });
         }
     }
@@ -324,21 +354,16 @@ public final class ConfigProgrammer
             }
             for (final CryptoMap.Entry e : map.get().entries())
             {
-                if (e.keying() == CryptoMap.Keying.MANUAL)
-                {
-                    manualEntry(ifc, mapName, e, local.get());
-                }
-                else
-                {
-                    notes.add("crypto map " + mapName + " " + e.sequence() + " ipsec-isakmp: SAs come from IKE");
-                }
+                cryptoMapEntry(ifc, mapName, e, local.get());
             }
         }
     }
 
-    private void manualEntry(final InterfaceConfig ifc, final String mapName, final CryptoMap.Entry e, final int local)
+    private void cryptoMapEntry(final InterfaceConfig ifc, final String mapName, final CryptoMap.Entry e,
+        final int local)
     {
-        final String what = "crypto map " + mapName + " " + e.sequence() + " ipsec-manual";
+        final boolean manual = e.keying() == CryptoMap.Keying.MANUAL;
+        final String what = "crypto map " + mapName + " " + e.sequence() + " " + e.keying().keyword();
         if (e.peers().isEmpty())
         {
             errors.add(what + ": no 'set peer'");
@@ -366,7 +391,7 @@ public final class ConfigProgrammer
             errors.add(what + ": match address " + e.matchAddress().get() + ": no such access list");
             return;
         }
-        if (e.inbound().isEmpty() || e.outbound().isEmpty())
+        if (manual && (e.inbound().isEmpty() || e.outbound().isEmpty()))
         {
             errors.add(what + ": needs both 'set session-key inbound' and 'set session-key outbound'");
             return;
@@ -374,7 +399,8 @@ public final class ConfigProgrammer
         final int peer = e.peers().getFirst().address().bits();
         if (e.peers().size() > 1)
         {
-            notes.add(what + ": manual keys use the first peer only (" + e.peers().getFirst().text() + ")");
+            notes.add(what + ": " + (manual ? "manual keys use" : "the dataplane tunnel goes to") +
+                " the first peer only (" + e.peers().getFirst().text() + ")");
         }
         final boolean transport = ts.get().mode() == Ipsec.EncapsulationMode.TRANSPORT;
         String tunnel = null;
@@ -434,6 +460,12 @@ public final class ConfigProgrammer
         final String boundTo = tunnel;
         final SecurityAssociation.Mode mode = transport ? SecurityAssociation.Mode.TRANSPORT :
             SecurityAssociation.Mode.TUNNEL;
+        if (!manual)
+        {
+            ikePeers.add(new IkePeer(peer, boundTo, local, mode));
+            notes.add(what + ": SAs with " + e.peers().getFirst().text() + " come from IKE and bind to " + boundTo);
+            return;
+        }
         for (final boolean inbound : new boolean[]{true, false})
         {
             final CryptoMap.SessionKey key = inbound ? e.inbound().get() : e.outbound().get();

@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -50,8 +49,10 @@ public final class ControlProcess implements AutoCloseable
     private final CtlServer ctl;
     private final Show show;
     private final AtomicBoolean resend = new AtomicBoolean();
-    private final List<SaSpec> sas = new ArrayList<>();
+    private final List<SaSpec> sas = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean debugIpsec;
+    private final io.sluice.dataplane.ipc.InjectProxy inject;
+    private final IkeService ike;
 
     static void log(final String line)
     {
@@ -77,6 +78,9 @@ public final class ControlProcess implements AutoCloseable
             .embeddedDriver(false).start();
         this.proxy = ipc.programProxy();
         this.events = ipc.eventAdapter(new Events());
+        this.inject = ipc.injectProxy();
+        final IpcProgram direct = new IpcProgram(proxy);
+        this.ike = IkeService.create(config, plan, inject, new Locked(this, direct), ControlProcess::log, sas);
         this.show = new Show(config, runDir, sas);
         this.ctl = new CtlServer(runDir.resolve(RunDirectory.CONTROL_SOCKET), this::command);
     }
@@ -110,6 +114,100 @@ public final class ControlProcess implements AutoCloseable
         proxy.endState(generation);
         log("configuration " + configFile + " sent to the dataplane: " + plan.steps().size() + " items (generation " +
             generation + ")");
+    }
+
+    /** Program calls made under the control process's lock, so IKE's never interleave with a state being sent. */
+    private record Locked(Object lock, DataplaneProgram target) implements DataplaneProgram
+    {
+        @Override
+        public void interfaceAddress(final String ifname, final int address, final int prefixLength)
+        {
+            synchronized (lock)
+            {
+                target.interfaceAddress(ifname, address, prefixLength);
+            }
+        }
+
+        @Override
+        public void interfaceMtu(final String ifname, final int ipMtu, final int tcpAdjustMss)
+        {
+            synchronized (lock)
+            {
+                target.interfaceMtu(ifname, ipMtu, tcpAdjustMss);
+            }
+        }
+
+        @Override
+        public void greTunnel(final String name, final int source, final int destination, final Long key)
+        {
+            synchronized (lock)
+            {
+                target.greTunnel(name, source, destination, key);
+            }
+        }
+
+        @Override
+        public void protectTunnel(final String name)
+        {
+            synchronized (lock)
+            {
+                target.protectTunnel(name);
+            }
+        }
+
+        @Override
+        public void ipsecTunnel(final String name, final int source, final int destination)
+        {
+            synchronized (lock)
+            {
+                target.ipsecTunnel(name, source, destination);
+            }
+        }
+
+        @Override
+        public void mgrePeer(final String tunnel, final int overlay, final int nbma)
+        {
+            synchronized (lock)
+            {
+                target.mgrePeer(tunnel, overlay, nbma);
+            }
+        }
+
+        @Override
+        public void route(final int prefix, final int length, final String ifname, final int nextHop)
+        {
+            synchronized (lock)
+            {
+                target.route(prefix, length, ifname, nextHop);
+            }
+        }
+
+        @Override
+        public void nullRoute(final int prefix, final int length)
+        {
+            synchronized (lock)
+            {
+                target.nullRoute(prefix, length);
+            }
+        }
+
+        @Override
+        public void addSa(final SaSpec sa)
+        {
+            synchronized (lock)
+            {
+                target.addSa(sa);
+            }
+        }
+
+        @Override
+        public void deleteSa(final int spi, final boolean inbound)
+        {
+            synchronized (lock)
+            {
+                target.deleteSa(spi, inbound);
+            }
+        }
     }
 
     /** Remembers what the SAs were (never their keys) for {@code show crypto ipsec sa}. */
@@ -207,6 +305,12 @@ public final class ControlProcess implements AutoCloseable
             {
                 log("punted packet on " + rxInterface + " (" + packet.capacity() + " bytes, reason " + reason + ")");
             }
+            if (reason == io.sluice.dataplane.punt.PuntQueue.IKE && ike != null)
+            {
+                final byte[] bytes = new byte[packet.capacity()];
+                packet.getBytes(0, bytes);
+                ike.onPunt(bytes);
+            }
         }
 
         @Override
@@ -260,8 +364,21 @@ public final class ControlProcess implements AutoCloseable
             case "debug crypto ipsec":
                 debugIpsec = true;
                 return "Crypto IPSEC debugging is on\n";
+            case "debug crypto isakmp":
+                if (ike != null)
+                {
+                    ike.debug(true);
+                }
+                return "Crypto ISAKMP debugging is on\n";
+            case "show crypto isakmp sa":
+                return ike == null ? "IPv4 Crypto ISAKMP SA\ndst             src             state          conn-id status\n" :
+                    ike.showCryptoIsakmpSa();
             case "undebug all", "no debug all":
                 debugIpsec = false;
+                if (ike != null)
+                {
+                    ike.debug(false);
+                }
                 return "All possible debugging has been turned off\n";
             case "show debugging":
                 return debugIpsec ? "Cryptographic Subsystem:\n  Crypto IPSEC debugging is on\n" : "";
@@ -277,17 +394,29 @@ public final class ControlProcess implements AutoCloseable
         proxy.beginState(generation);
         proxy.endState(generation); // an empty generation: every SA (and route) goes
         sendState();
+        if (ike != null)
+        {
+            ike.clearAll(); // IKE deletes its SAs with notifications, and negotiates new ones
+        }
         log("clear crypto sa: SAs deleted and installed again");
     }
 
     public void run(final AtomicBoolean running) throws Exception
     {
         sendState();
+        if (ike != null)
+        {
+            ike.initiateAll();
+        }
         while (running.get())
         {
             if (events.doWork() == 0)
             {
                 Thread.sleep(5);
+            }
+            if (ike != null)
+            {
+                ike.tick(System.currentTimeMillis());
             }
             if (resend.getAndSet(false))
             {
@@ -313,6 +442,10 @@ public final class ControlProcess implements AutoCloseable
         if (events != null)
         {
             events.close();
+        }
+        if (inject != null)
+        {
+            inject.close();
         }
         if (proxy != null)
         {

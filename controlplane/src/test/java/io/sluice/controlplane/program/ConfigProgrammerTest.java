@@ -249,6 +249,48 @@ class ConfigProgrammerTest
     }
 
     @Test
+    void anIsakmpCryptoMapProgramsTheTunnelAndRoutesAndLeavesTheSasToIke() throws Exception
+    {
+        final ConfigProgrammer.Plan plan = plan("""
+            interface eth-wan
+             ip address 192.0.2.1 255.255.255.0
+             crypto map VPN
+            interface Tunnel5
+             ip address 172.16.5.1 255.255.255.252
+             tunnel source eth-wan
+             tunnel destination 203.0.113.5
+             tunnel protection ipsec profile P
+            crypto isakmp policy 10
+             authentication pre-share
+            crypto isakmp key secret123 address 198.51.100.7
+            crypto ipsec transform-set TS esp-aes esp-sha-hmac
+            crypto ipsec transform-set TT esp-aes esp-sha-hmac
+             mode transport
+            crypto ipsec profile P
+             set transform-set TT
+            access-list 110 permit ip 10.1.0.0 0.0.0.255 10.2.0.0 0.0.0.255
+            crypto map VPN 20 ipsec-isakmp
+             set peer 198.51.100.7
+             set transform-set TS
+             match address 110
+            """);
+        assertTrue(plan.ok(), plan.errors().toString());
+        final Recorder r = new Recorder();
+        plan.apply(r);
+        assertTrue(r.calls.contains("ipsec VPN/20 192.0.2.1 198.51.100.7"), r.calls.toString());
+        assertTrue(r.calls.contains("route 10.2.0.0/24 VPN/20 0.0.0.0"), r.calls.toString());
+        assertTrue(r.calls.contains("protect Tunnel5"), r.calls.toString());
+        assertTrue(r.calls.stream().noneMatch(c -> c.startsWith("sa ")), "no SAs before IKE: " + r.calls);
+        final ConfigProgrammer.IkePeer vpn = plan.ikePeer(0xc6336407);
+        assertEquals("VPN/20", vpn.tunnel());
+        assertEquals(SecurityAssociation.Mode.TUNNEL, vpn.mode());
+        assertEquals(0xc0000201, vpn.local());
+        final ConfigProgrammer.IkePeer gre = plan.ikePeer(0xcb007105);
+        assertEquals("Tunnel5", gre.tunnel());
+        assertEquals(SecurityAssociation.Mode.TRANSPORT, gre.mode());
+    }
+
+    @Test
     void transportModeForNonGreTrafficIsRefused() throws Exception
     {
         final ConfigProgrammer.Plan plan = plan("""

@@ -1,0 +1,325 @@
+package io.sluice.controlplane.run;
+
+import io.sluice.controlplane.config.Config;
+import io.sluice.controlplane.config.Ip4;
+import io.sluice.controlplane.config.Ip4Subnet;
+import io.sluice.controlplane.config.InterfaceConfig;
+import io.sluice.controlplane.config.Ipsec;
+import io.sluice.controlplane.ike.ChildSa;
+import io.sluice.controlplane.ike.IkeLog;
+import io.sluice.controlplane.ike.v1.Ikev1Engine;
+import io.sluice.controlplane.ike.v1.Ikev1Settings;
+import io.sluice.controlplane.ike.v1.Selector;
+import io.sluice.controlplane.program.ConfigProgrammer;
+import io.sluice.dataplane.esp.SecurityAssociation;
+import io.sluice.dataplane.ipc.InjectProxy;
+import io.sluice.dataplane.ipc.codecs.InjectKind;
+import io.sluice.dataplane.program.DataplaneProgram;
+import io.sluice.dataplane.program.SaSpec;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * IKEv1 inside the control process, on the dataplane's ports: IKE datagrams reach it as punted
+ * packets (UDP 500, and 4500 with the non-ESP marker) and leave as packets injected into the
+ * dataplane, routed like any of the gateway's own. Quick mode's SAs go to the dataplane over the
+ * program stream, bound to the tunnel the configuration ties to that peer (a crypto map's IPsec
+ * tunnel, or a GRE tunnel with {@code tunnel protection}); deleted SAs are deleted there too. The
+ * gateway initiates to every such peer when it starts and again when a peer's SAs go away.
+ */
+final class IkeService implements Ikev1Engine.Listener
+{
+    private static final int RETRY_MILLIS = 5_000;
+
+    private final ConfigProgrammer.Plan plan;
+    private final InjectProxy inject;
+    private final DataplaneProgram program;
+    private final Consumer<String> log;
+    private final List<SaSpec> sas;
+    private final Ikev1Engine engine;
+    private final DebugLog ikeLog;
+    private final java.util.Map<Integer, Long> retryAt = new java.util.HashMap<>();
+
+    /** {@code debug crypto isakmp} can be turned on and off while running. */
+    static final class DebugLog implements IkeLog
+    {
+        private final Consumer<String> sink;
+        volatile boolean debug;
+
+        DebugLog(final Consumer<String> sink)
+        {
+            this.sink = sink;
+        }
+
+        @Override
+        public void event(final String line)
+        {
+            sink.accept(line);
+        }
+
+        @Override
+        public void debug(final String line)
+        {
+            if (debug)
+            {
+                sink.accept(line);
+            }
+        }
+
+        @Override
+        public boolean debugEnabled()
+        {
+            return debug;
+        }
+    }
+
+    /** Null when the configuration has no peer for IKE. */
+    static IkeService create(final Config config, final ConfigProgrammer.Plan plan, final InjectProxy inject,
+        final DataplaneProgram program, final Consumer<String> log, final List<SaSpec> sas)
+    {
+        if (plan.ikePeers().isEmpty())
+        {
+            return null;
+        }
+        return new IkeService(config, plan, inject, program, log, sas);
+    }
+
+    private IkeService(final Config config, final ConfigProgrammer.Plan plan, final InjectProxy inject,
+        final DataplaneProgram program, final Consumer<String> log, final List<SaSpec> sas)
+    {
+        this.plan = plan;
+        this.inject = inject;
+        this.program = program;
+        this.log = log;
+        this.sas = sas;
+        this.ikeLog = new DebugLog(log);
+        final InetAddress local = address(plan.ikePeers().getFirst().local());
+        final Ikev1Settings.Builder b = Ikev1Settings.fromConfig(config, local).toBuilder();
+        // GRE tunnels with tunnel protection: quick mode for GRE between the tunnel's endpoints
+        for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
+        {
+            final Optional<InterfaceConfig> tunnel = config.interfaceNamed(p.tunnel())
+                .filter(i -> i.tunnel().flatMap(InterfaceConfig.Tunnel::protection).isPresent());
+            if (tunnel.isEmpty())
+            {
+                continue;
+            }
+            final Ipsec.Profile profile = config.ipsec().profile(
+                tunnel.get().tunnel().get().protection().get().profile()).orElseThrow();
+            final List<Ipsec.TransformSet> sets = profile.transformSets().stream()
+                .map(n -> config.ipsec().transformSet(n)).flatMap(Optional::stream).toList();
+            b.phase2(new Ikev1Settings.Phase2Policy(Ip4Subnet.host(new Ip4(p.peer())), sets, profile.lifetime(),
+                profile.pfs().map(g -> g.number()).orElse(0),
+                new Selector(Ip4Subnet.host(new Ip4(p.local())), 47, 0),
+                new Selector(Ip4Subnet.host(new Ip4(p.peer())), 47, 0)));
+        }
+        this.engine = new Ikev1Engine(b.build(), this::send, this, ikeLog, System::currentTimeMillis,
+            new SecureRandom());
+    }
+
+    private static InetAddress address(final int ip)
+    {
+        try
+        {
+            return InetAddress.getByAddress(ByteBuffer.allocate(4).putInt(ip).array());
+        }
+        catch (final UnknownHostException e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int ip(final InetAddress a)
+    {
+        return ByteBuffer.wrap(a.getAddress()).getInt();
+    }
+
+    void debug(final boolean on)
+    {
+        ikeLog.debug = on;
+    }
+
+    String showCryptoIsakmpSa()
+    {
+        return engine.showCryptoIsakmpSa();
+    }
+
+    /** Starts phase 1 with every peer the configuration names. */
+    void initiateAll()
+    {
+        for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
+        {
+            initiate(p.peer());
+        }
+    }
+
+    private void initiate(final int peer)
+    {
+        if (!engine.established(address(peer)))
+        {
+            log.accept("IKE: initiating with " + new Ip4(peer));
+            engine.initiate(new InetSocketAddress(address(peer), Ikev1Engine.IKE_PORT));
+        }
+        retryAt.put(peer, System.currentTimeMillis() + RETRY_MILLIS);
+    }
+
+    /** {@code clear crypto sa}: every IKE SA and its children deleted (with notifications); new ones follow. */
+    void clearAll()
+    {
+        for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
+        {
+            engine.clear(address(p.peer()));
+            retryAt.put(p.peer(), System.currentTimeMillis() + 500);
+        }
+    }
+
+    void tick(final long nowMillis)
+    {
+        engine.tick(nowMillis);
+        for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
+        {
+            final Long at = retryAt.get(p.peer());
+            if (at != null && nowMillis >= at && !hasChild(p.peer()))
+            {
+                initiate(p.peer());
+            }
+        }
+    }
+
+    private boolean hasChild(final int peer)
+    {
+        return engine.childSas().stream().anyMatch(c -> ip(c.peer().getAddress()) == peer);
+    }
+
+    /** A punted IPv4 packet carrying UDP to port 500 or 4500. */
+    void onPunt(final byte[] packet)
+    {
+        if (packet.length < 28 || (packet[0] >> 4) != 4)
+        {
+            return;
+        }
+        final ByteBuffer b = ByteBuffer.wrap(packet);
+        final int ihl = (packet[0] & 0xf) * 4;
+        if (packet[9] != 17 || packet.length < ihl + 8)
+        {
+            return;
+        }
+        final int src = b.getInt(12);
+        final int sport = b.getShort(ihl) & 0xffff;
+        final int dport = b.getShort(ihl + 2) & 0xffff;
+        final int udpLength = Math.min(b.getShort(ihl + 4) & 0xffff, packet.length - ihl);
+        final byte[] payload = java.util.Arrays.copyOfRange(packet, ihl + 8, ihl + Math.max(8, udpLength));
+        engine.receive(payload, new InetSocketAddress(address(src), sport), dport);
+    }
+
+    /** The engine's datagram as an IPv4/UDP packet the dataplane routes out. */
+    private void send(final byte[] datagram, final InetSocketAddress to, final int localPort)
+    {
+        final int dst = ip(to.getAddress());
+        final ConfigProgrammer.IkePeer p = plan.ikePeer(dst);
+        final int src = p != null ? p.local() : plan.ikePeers().getFirst().local();
+        final int total = 28 + datagram.length;
+        final ByteBuffer b = ByteBuffer.allocate(total);
+        b.put((byte)0x45).put((byte)0xc0).putShort((short)total).putShort((short)0).putShort((short)0x4000)
+            .put((byte)64).put((byte)17).putShort((short)0).putInt(src).putInt(dst);
+        b.putShort(10, (short)checksum(b.array(), 0, 20, 0));
+        b.position(20);
+        b.putShort((short)localPort).putShort((short)to.getPort()).putShort((short)(8 + datagram.length))
+            .putShort((short)0).put(datagram);
+        // UDP checksum over the pseudo-header (RFC 768)
+        final long pseudo = ((src >>> 16) & 0xffff) + (src & 0xffff) + ((dst >>> 16) & 0xffff) + (dst & 0xffff) + 17 +
+            8 + datagram.length;
+        int c = checksum(b.array(), 20, 8 + datagram.length, pseudo);
+        b.putShort(26, (short)(c == 0 ? 0xffff : c));
+        inject.inject(InjectKind.ROUTE, "", 0, b.array());
+    }
+
+    private static int checksum(final byte[] a, final int from, final int length, final long initial)
+    {
+        long sum = initial;
+        for (int i = 0; i + 1 < length; i += 2)
+        {
+            sum += ((a[from + i] & 0xff) << 8) | (a[from + i + 1] & 0xff);
+        }
+        if ((length & 1) != 0)
+        {
+            sum += (a[from + length - 1] & 0xff) << 8;
+        }
+        while ((sum >>> 16) != 0)
+        {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int)(~sum & 0xffff);
+    }
+
+    @Override
+    public void phase1Established(final InetSocketAddress peer, final String peerId)
+    {
+        log.accept("IKE: phase 1 up with " + peer.getAddress().getHostAddress() + " (" + peerId + ")");
+    }
+
+    @Override
+    public void childSaEstablished(final ChildSa c)
+    {
+        final int peer = ip(c.peer().getAddress());
+        final ConfigProgrammer.IkePeer p = plan.ikePeer(peer);
+        if (p == null)
+        {
+            log.accept("IKE: SAs with " + c.peer() + " bind to no tunnel of the configuration; not installed");
+            return;
+        }
+        final SecurityAssociation.Mode mode = c.mode() == ChildSa.Mode.TRANSPORT ? SecurityAssociation.Mode.TRANSPORT :
+            SecurityAssociation.Mode.TUNNEL;
+        final int udp = c.udpEncapsulated() ? c.peer().getPort() : 0;
+        final SaSpec in = new SaSpec((int)c.spiIn(), true, mode, p.tunnel(), peer, p.local(), udp, c.encryption(),
+            ChildSa.cipherKey(c.encryption(), c.keyIn()), c.integrity(),
+            ChildSa.integrityKey(c.encryption(), c.integrity(), c.keyIn()), false, 64, c.lifetimeSeconds(),
+            c.lifetimeKilobytes());
+        final SaSpec out = new SaSpec((int)c.spiOut(), false, mode, p.tunnel(), peer, p.local(), udp, c.encryption(),
+            ChildSa.cipherKey(c.encryption(), c.keyOut()), c.integrity(),
+            ChildSa.integrityKey(c.encryption(), c.integrity(), c.keyOut()), false, 64, c.lifetimeSeconds(),
+            c.lifetimeKilobytes());
+        synchronized (sas)
+        {
+            sas.add(withoutKeys(in));
+            sas.add(withoutKeys(out));
+        }
+        // inbound first: the peer may use its new outbound SA as soon as quick mode completes
+        program.addSa(in);
+        program.addSa(out);
+        log.accept("IKE: " + c + " installed on " + p.tunnel());
+    }
+
+    private static SaSpec withoutKeys(final SaSpec s)
+    {
+        return new SaSpec(s.spi(), s.inbound(), s.mode(), s.tunnel(), s.peer(), s.local(), s.udpPort(),
+            s.encryption(), new byte[0], s.integrity(), new byte[0], s.esn(), s.replayWindow(), s.lifetimeSeconds(),
+            s.lifetimeKilobytes());
+    }
+
+    @Override
+    public void childSaDeleted(final ChildSa c, final String reason)
+    {
+        synchronized (sas)
+        {
+            sas.removeIf(s -> s.spi() == (int)c.spiIn() && s.inbound() || s.spi() == (int)c.spiOut() && !s.inbound());
+        }
+        program.deleteSa((int)c.spiIn(), true);
+        program.deleteSa((int)c.spiOut(), false);
+        log.accept("IKE: " + ChildSa.spiText(c.spiIn()) + "/" + ChildSa.spiText(c.spiOut()) + " deleted: " + reason);
+        retryAt.put(ip(c.peer().getAddress()), System.currentTimeMillis() + 1000);
+    }
+
+    @Override
+    public void peerDead(final InetSocketAddress peer)
+    {
+        retryAt.put(ip(peer.getAddress()), System.currentTimeMillis() + 1000);
+    }
+}
