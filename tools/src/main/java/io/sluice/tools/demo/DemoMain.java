@@ -92,34 +92,30 @@ public final class DemoMain
         System.out.println("    host-a " + lanA[0] + " 10.1.0.10/24 <-> gw-a " + lanA[1] + "; gw-a " + wan[0] +
             " <-> gw-b " + wan[1] + "; gw-b " + lanB[1] + " <-> host-b " + lanB[0] + " 10.2.0.10/24");
 
-        step("Writing the two gateway configurations: a GRE tunnel protected by IPsec (crypto map, ipsec-manual " +
-            "keys: random, made for this run; IKE replaces them when it lands)");
-        final java.security.SecureRandom random = new java.security.SecureRandom();
-        final String encAb = hex(random, 32);
-        final String authAb = hex(random, 32);
-        final String encBa = hex(random, 32);
-        final String authBa = hex(random, 32);
+        step("Writing the two gateway configurations: a GRE tunnel protected by IPsec (crypto map with " +
+            "ipsec-isakmp: IKEv1 main mode with a pre-shared key made at random for this run, then quick mode)");
+        final String psk = hex(new java.security.SecureRandom(), 12);
         final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-demo-");
         configDir = dir;
         final java.nio.file.Path ca = dir.resolve("gw-a.conf");
         final java.nio.file.Path cb = dir.resolve("gw-b.conf");
         java.nio.file.Files.writeString(ca, config("gw-a", lanA[1], "10.1.0.1", wan[0], "192.0.2.1", "192.0.2.2",
-            "172.16.0.1", "10.2.0.0", 0x2001, "cipher " + encBa + " authenticator " + authBa, 0x1001,
-            "cipher " + encAb + " authenticator " + authAb));
+            "172.16.0.1", "10.2.0.0", psk));
         java.nio.file.Files.writeString(cb, config("gw-b", lanB[1], "10.2.0.1", wan[1], "192.0.2.2", "192.0.2.1",
-            "172.16.0.2", "10.1.0.0", 0x1001, "cipher " + encAb + " authenticator " + authAb, 0x2001,
-            "cipher " + encBa + " authenticator " + authBa));
-        System.out.println("    " + ca + " (keys shown as <...>):");
-        System.out.print(masked(java.nio.file.Files.readString(ca)));
-        System.out.println("    " + cb + ": the same with the addresses, SPIs and keys mirrored");
+            "172.16.0.2", "10.1.0.0", psk));
+        System.out.println("    " + ca + " (the key shown as <...>):");
+        System.out.print(indent(java.nio.file.Files.readString(ca).replace(psk, "<random>")));
+        System.out.println("    " + cb + ": the same with the addresses mirrored");
 
         step("Starting both gateways: sluice run -c gw-a.conf in gw-a, sluice run -c gw-b.conf in gw-b " +
             "(each: a dataplane process on AF_XDP and a control process, over Aeron IPC)");
         final Process a = gateway("gw-a", gwA, ca);
         final Process b = gateway("gw-b", gwB, cb);
-        awaitLog("gw-a", "sent to the dataplane", a);
-        awaitLog("gw-b", "sent to the dataplane", b);
+        awaitLog("gw-a", "installed on Tunnel0", a);
+        awaitLog("gw-b", "installed on Tunnel0", b);
 
+        // like a router's first ping (".!!!!"): the first packets wait for ARP on both LANs and the WAN
+        sh("ip", "netns", "exec", hostA, "ping", "-c", "2", "-i", "0.3", "-W", "1", "10.2.0.10");
         step("host-a: ping -c 3 10.2.0.10 (through gw-a, GRE in ESP, gw-b)");
         final String ping = sh("ip", "netns", "exec", hostA, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10");
         System.out.print(ping.lines().map(l -> "    " + l + "\n").reduce("", String::concat));
@@ -139,6 +135,8 @@ public final class DemoMain
         System.out.println("    (one worker per gateway, AF_XDP copy mode on veth, both gateways, both hosts and the " +
             "sender sharing this machine's CPUs: a functional demo, not a benchmark; see ./sluice bench)");
 
+        step("sluice ctl -n gw-a show crypto isakmp sa");
+        System.out.print(indent(ctl(gwA, "show", "crypto", "isakmp", "sa")));
         step("sluice ctl -n gw-a show crypto ipsec sa");
         System.out.print(indent(ctl(gwA, "show", "crypto", "ipsec", "sa")));
         step("sluice ctl -n gw-b show counters (non-zero)");
@@ -155,11 +153,6 @@ public final class DemoMain
         final byte[] b = new byte[bytes];
         random.nextBytes(b);
         return java.util.HexFormat.of().formatHex(b);
-    }
-
-    private static String masked(final String config)
-    {
-        return indent(config.replaceAll("(cipher|authenticator) [0-9a-f]+", "$1 <64 hex digits>"));
     }
 
     private static String indent(final String text)
@@ -227,8 +220,7 @@ public final class DemoMain
 
     private static String config(
         final String host, final String lan, final String lanIp, final String wanIf, final String wanIp,
-        final String peer, final String tunnelIp, final String remoteLan, final int inSpi, final String inKeys,
-        final int outSpi, final String outKeys)
+        final String peer, final String tunnelIp, final String remoteLan, final String psk)
     {
         return """
             ! %s: written by sluice demo
@@ -244,18 +236,23 @@ public final class DemoMain
              tunnel source %s
              tunnel destination %s
              tunnel key 42
+            crypto isakmp policy 10
+             encryption aes 256
+             hash sha256
+             authentication pre-share
+             group 14
+            crypto isakmp key %s address %s
+            crypto isakmp keepalive 10 2
             crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
              mode transport
             access-list 101 permit gre host %s host %s
-            crypto map VPN 10 ipsec-manual
+            crypto map VPN 10 ipsec-isakmp
              set peer %s
              set transform-set TS
              match address 101
-             set session-key inbound esp %d %s
-             set session-key outbound esp %d %s
             ip route %s 255.255.255.0 Tunnel0
-            """.formatted(host, host, lan, lanIp, wanIf, wanIp, tunnelIp, wanIf, peer, wanIp, peer, peer, inSpi, inKeys,
-            outSpi, outKeys, remoteLan);
+            """.formatted(host, host, lan, lanIp, wanIf, wanIp, tunnelIp, wanIf, peer, psk, peer, wanIp, peer, peer,
+            remoteLan);
     }
 
     /** {sent, bytes received, datagrams received}. */
