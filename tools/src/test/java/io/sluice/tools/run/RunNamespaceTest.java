@@ -236,6 +236,25 @@ class RunNamespaceTest
         final String counters = ctl(g2, "show", "counters");
         assertTrue(counters.contains("esp-decrypt"), counters);
 
+        // capture what gateway A sends on its WAN port while host A pings: ESP, never the cleartext
+        final Path pcap = dir.resolve("wan.pcap");
+        final Process pinger = lab.spawn(a, "ping", "-c", "30", "-i", "0.1", "10.2.0.10");
+        final String captured = ctl(g1, "capture", "tx", wan[0], "-w", pcap.toString(), "-c", "5", "-s", "10");
+        pinger.waitFor(10, TimeUnit.SECONDS);
+        assertTrue(captured.contains("captured 5 packets"), captured);
+        if (java.nio.file.Files.isExecutable(Path.of("/usr/bin/tshark")))
+        {
+            final NetnsLab.Result r = NetnsLab.execute("tshark", "-r", pcap.toString(), "-T", "fields", "-e",
+                "frame.protocols");
+            assertEquals(5, r.output().lines().filter(l -> l.contains("esp")).count(), r.output());
+            assertFalse(r.output().contains("icmp"), "no cleartext on the wire: " + r.output());
+        }
+        else
+        {
+            System.out.println("RunNamespaceTest: tshark missing, the capture's content is not dissected");
+            assertTrue(Files.size(pcap) > 24 + 5 * 16, "five records");
+        }
+
         // SIGTERM: both gateways stop and clean up
         for (final Process p : gateways)
         {
