@@ -1,7 +1,7 @@
 /*
  * xdp_gen: AF_XDP traffic generator and sink for `./sluice bench io`.
  *
- *   xdp_gen --iface IF --dst-mac MAC [--src-mac MAC] [--queue Q] [--cpu N] [--size BYTES]
+ *   xdp_gen --iface IF --dst-mac MAC [--src-mac MAC] [--queue Q] [--cpu N] [--size BYTES|imix]
  *           [--rate PPS] [--seconds N] [--warmup-ms MS] [--drain-ms MS] [--batch N]
  *           [--driver] [--copy|--zero-copy] [--rx-iface IF] [--rx-offset N]
  *
@@ -15,6 +15,10 @@
  * 18 payload), --size 1400 hands 1396 bytes. Range 64..1518 (a 1500-byte MTU). Bit rates derived
  * from it count those S bytes per frame (not preamble and inter-frame gap).
  *
+ * --size imix sends the simple IMIX: 64, 570 and 1518-byte frames in the ratio 7:4:1, in a fixed
+ * interleaved pattern of 12 frames chosen by sequence number (so the mix holds over any 12
+ * consecutive frames, and the sink knows each frame's size from its sequence number).
+ *
  * Payload: a 4-byte magic "SLG1" then a 64-bit sequence number (host order), 0, 1, 2, ... per
  * frame sent. Frames without the magic (anything else that reaches the interface) count as
  * "foreign" and are not counted as received.
@@ -26,10 +30,12 @@
  *   {"sent":N,"received":N,"elapsedNs":N,"txDropped":N,"txErrors":N,"reordered":N,"lost":N,
  *    "foreign":N,"offeredMpps":X,"receivedMpps":X,"totalSent":N,"totalReceived":N,
  *    "kernelRxDropped":N,"kernelRxRingFull":N,"kernelFillEmpty":N,"kernelTxInvalid":N,
- *    "stalledNs":N,"maxGapNs":N,"size":S,"frameLen":L,"cpu":N}
+ *    "stalledNs":N,"maxGapNs":N,"sentBytes":N,"receivedBytes":N,"size":S,"frameLen":L,"cpu":N}
  *
  * sent / received / elapsedNs cover the measured interval only: frames put on the TX ring, and
- * own frames taken from the RX ring, between its start and its end. offeredMpps = sent/elapsed,
+ * own frames taken from the RX ring, between its start and its end; sentBytes / receivedBytes are
+ * their sizes as sent (with FCS, as --size counts), whatever wrapping they came back in. For IMIX,
+ * "size" is "imix" and frameLen the largest frame. offeredMpps = sent/elapsed,
  * receivedMpps = received/elapsed. The rest covers the whole run including warm-up and drain:
  * lost = totalSent - totalReceived, reordered = frames that arrived with a sequence number lower
  * than one already seen, txDropped = frames the interface dropped on transmit (its tx_dropped
@@ -49,6 +55,10 @@
 #define OFF_MAGIC 42
 #define OFF_SEQ 46
 #define STALL_NS 1000000ull /* one loop round (a TX kick of a batch included) takes well under 1 ms */
+#define HDR_LEN 42 /* Ethernet + IPv4 + UDP: what differs between frames of different sizes */
+#define IMIX_PERIOD 12
+/* 7 x 64, 4 x 570, 1 x 1518 bytes on the wire, spread over the period */
+static const uint32_t IMIX_WIRE[IMIX_PERIOD] = {64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 64, 570};
 
 struct stack {
     uint64_t *v;
@@ -116,6 +126,9 @@ struct gen {
     uint32_t frame_shift;
     int tx_pending;
     uint64_t total_sent, total_received, reordered, foreign, tx_errors, next_seq;
+    uint64_t sent_bytes, received_bytes; /* wire bytes of our frames, as sent */
+    uint32_t wire_size; /* --size; 0 for IMIX */
+    uint8_t imix_hdr[IMIX_PERIOD][HDR_LEN]; /* with IMIX: the headers of each position's frame */
     uint32_t rx_offset;
     /* the socket frames come back on: x itself, or with --rx-iface a second socket (own UMEM) */
     struct xsk rx_sock;
@@ -192,6 +205,7 @@ static uint32_t receive(struct gen *g)
             else
                 g->reordered++;
             g->total_received++;
+            g->received_bytes += g->wire_size ? g->wire_size : IMIX_WIRE[seq % IMIX_PERIOD];
         } else {
             g->foreign++;
         }
@@ -217,7 +231,16 @@ static uint32_t transmit(struct gen *g, uint32_t wanted, uint32_t frame_len)
         memcpy(g->x.umem + addr + OFF_SEQ, &seq, 8);
         struct xdp_desc *d = ring_desc(&g->x.tx, first + i);
         d->addr = addr;
-        d->len = frame_len;
+        if (g->wire_size) {
+            d->len = frame_len;
+            g->sent_bytes += g->wire_size;
+        } else {
+            /* every TX buffer holds a full-size frame; the headers say how much of it goes */
+            const uint32_t k = (uint32_t)(seq % IMIX_PERIOD);
+            memcpy(g->x.umem + addr, g->imix_hdr[k], HDR_LEN);
+            d->len = IMIX_WIRE[k] - 4;
+            g->sent_bytes += IMIX_WIRE[k];
+        }
         d->options = 0;
     }
     ring_prod_submit(&g->x.tx);
@@ -229,7 +252,7 @@ static uint32_t transmit(struct gen *g, uint32_t wanted, uint32_t frame_len)
 static void usage_die(const char *bad)
 {
     die("unknown argument '%s'; usage: xdp_gen --iface IF --dst-mac MAC [--src-mac MAC] [--queue Q] [--cpu N] "
-        "[--size 64..1518] [--rate PPS] [--seconds N] [--warmup-ms MS] [--drain-ms MS] [--batch N] [--driver] "
+        "[--size 64..1518|imix] [--rate PPS] [--seconds N] [--warmup-ms MS] [--drain-ms MS] [--batch N] [--driver] "
         "[--copy|--zero-copy]",
         bad);
 }
@@ -254,8 +277,10 @@ int main(int argc, char **argv)
             queue = (int)parse_long(a, arg_value(argc, argv, &i), 0, 63);
         else if (!strcmp(a, "--cpu"))
             cpu = (int)parse_long(a, arg_value(argc, argv, &i), -1, CPU_SETSIZE - 1);
-        else if (!strcmp(a, "--size"))
-            size = (int)parse_long(a, arg_value(argc, argv, &i), 64, 1518);
+        else if (!strcmp(a, "--size")) {
+            const char *v = arg_value(argc, argv, &i);
+            size = !strcmp(v, "imix") ? 0 : (int)parse_long(a, v, 64, 1518);
+        }
         else if (!strcmp(a, "--rx-iface"))
             rx_iface = arg_value(argc, argv, &i);
         else if (!strcmp(a, "--rx-offset"))
@@ -288,7 +313,8 @@ int main(int argc, char **argv)
         die("--dst-mac %s: expected xx:xx:xx:xx:xx:xx", dst_s);
     if (src_s ? parse_mac(src_s, src) : if_mac(iface, src))
         die(src_s ? "--src-mac %s: expected xx:xx:xx:xx:xx:xx" : "cannot read the MAC address of %s", src_s ? src_s : iface);
-    const uint32_t frame_len = (uint32_t)size - 4; /* without the FCS, which the NIC adds */
+    /* without the FCS, which the NIC adds; with IMIX the largest frame, cut short per packet */
+    const uint32_t frame_len = (uint32_t)(size ? size : 1518) - 4;
     install_signal_handlers();
 
     static struct gen g;
@@ -304,6 +330,14 @@ int main(int argc, char **argv)
     xsk_open(&g.x, iface, queue, &cfg);
     g.frame_shift = (uint32_t)__builtin_ctz(cfg.frame_size);
     g.rx_offset = rx_offset;
+    g.wire_size = (uint32_t)size;
+    if (!size) {
+        uint8_t tmp[1518];
+        for (int k = 0; k < IMIX_PERIOD; k++) {
+            build_frame(tmp, IMIX_WIRE[k] - 4, dst, src);
+            memcpy(g.imix_hdr[k], tmp, HDR_LEN);
+        }
+    }
     g.tx_free.v = malloc(sizeof(uint64_t) * TX_FRAMES);
     g.rx_free.v = malloc(sizeof(uint64_t) * cfg.frame_count);
     if (!g.tx_free.v || !g.rx_free.v)
@@ -337,15 +371,19 @@ int main(int argc, char **argv)
         bpf_map_update_u32(rx_prog.map_fd, (uint32_t)queue, (uint32_t)g.rx_sock.fd);
     int on_cpu = pin_cpu(cpu);
     long long tx_dropped0 = if_stat(iface, "tx_dropped");
-    printf("READY %s/%d %s mode, %u-byte frames (%d on the wire) to %s\n", iface, queue,
-           g.x.zero_copy ? "zero-copy" : "copy", frame_len, size, dst_s);
+    if (size)
+        printf("READY %s/%d %s mode, %u-byte frames (%d on the wire) to %s\n", iface, queue,
+               g.x.zero_copy ? "zero-copy" : "copy", frame_len, size, dst_s);
+    else
+        printf("READY %s/%d %s mode, IMIX frames (64/570/1518 on the wire, 7:4:1) to %s\n", iface, queue,
+               g.x.zero_copy ? "zero-copy" : "copy", dst_s);
     fflush(stdout);
 
     enum { WARMUP, MEASURE, DRAIN } phase = WARMUP;
     const uint64_t start = now_ns();
     const uint64_t warm_end = start + (uint64_t)warmup_ms * 1000000ull;
     uint64_t deadline = UINT64_MAX, drain_end = 0, t0 = start, t1 = start;
-    uint64_t sent0 = 0, recv0 = 0, sent1 = 0, recv1 = 0;
+    uint64_t sent0 = 0, recv0 = 0, sent1 = 0, recv1 = 0, sbytes0 = 0, rbytes0 = 0, sbytes1 = 0, rbytes1 = 0;
     uint64_t prev = start, stalled = 0, max_gap = 0; /* loop gaps over STALL_NS in the measured interval */
     for (;;) {
         const uint64_t now = now_ns();
@@ -362,6 +400,8 @@ int main(int argc, char **argv)
             t0 = now;
             sent0 = g.total_sent;
             recv0 = g.total_received;
+            sbytes0 = g.sent_bytes;
+            rbytes0 = g.received_bytes;
             if (seconds > 0)
                 deadline = now + (uint64_t)seconds * 1000000000ull;
         }
@@ -370,6 +410,8 @@ int main(int argc, char **argv)
             t1 = now;
             sent1 = g.total_sent;
             recv1 = g.total_received;
+            sbytes1 = g.sent_bytes;
+            rbytes1 = g.received_bytes;
             drain_end = now + (uint64_t)drain_ms * 1000000ull;
         }
         if (phase == DRAIN && now >= drain_end)
@@ -399,11 +441,13 @@ int main(int argc, char **argv)
     const uint64_t elapsed = t1 - t0;
     const uint64_t sent = sent1 - sent0, received = recv1 - recv0;
     const double secs = elapsed > 0 ? (double)elapsed / 1e9 : 0;
+    char size_text[16];
+    snprintf(size_text, sizeof size_text, size ? "%d" : "\"imix\"", size);
     printf("{\"sent\":%llu,\"received\":%llu,\"elapsedNs\":%llu,\"txDropped\":%llu,\"txErrors\":%llu,"
            "\"reordered\":%llu,\"lost\":%llu,\"foreign\":%llu,\"offeredMpps\":%.4f,\"receivedMpps\":%.4f,"
            "\"totalSent\":%llu,\"totalReceived\":%llu,\"kernelRxDropped\":%llu,\"kernelRxRingFull\":%llu,"
-           "\"kernelFillEmpty\":%llu,\"kernelTxInvalid\":%llu,\"stalledNs\":%llu,\"maxGapNs\":%llu,\"size\":%d,"
-           "\"frameLen\":%u,\"cpu\":%d}\n",
+           "\"kernelFillEmpty\":%llu,\"kernelTxInvalid\":%llu,\"stalledNs\":%llu,\"maxGapNs\":%llu,"
+           "\"sentBytes\":%llu,\"receivedBytes\":%llu,\"size\":%s,\"frameLen\":%u,\"cpu\":%d}\n",
            (unsigned long long)sent, (unsigned long long)received, (unsigned long long)elapsed,
            (unsigned long long)(if_dropped + ks.tx_invalid_descs), (unsigned long long)g.tx_errors,
            (unsigned long long)g.reordered,
@@ -412,8 +456,9 @@ int main(int argc, char **argv)
            secs > 0 ? (double)received / secs / 1e6 : 0.0, (unsigned long long)g.total_sent,
            (unsigned long long)g.total_received, (unsigned long long)kr.rx_dropped,
            (unsigned long long)kr.rx_ring_full, (unsigned long long)kr.rx_fill_ring_empty_descs,
-           (unsigned long long)ks.tx_invalid_descs, (unsigned long long)stalled, (unsigned long long)max_gap, size,
-           frame_len, on_cpu);
+           (unsigned long long)ks.tx_invalid_descs, (unsigned long long)stalled, (unsigned long long)max_gap,
+           (unsigned long long)(sbytes1 - sbytes0), (unsigned long long)(rbytes1 - rbytes0), size_text, frame_len,
+           on_cpu);
     fflush(stdout);
     bpf_map_delete_u32(prog.map_fd, (uint32_t)queue);
     xsk_close(&g.x);

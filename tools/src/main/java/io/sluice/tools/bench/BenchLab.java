@@ -62,7 +62,7 @@ final class BenchLab implements AutoCloseable
         return null;
     }
 
-    private static Path which(final String tool)
+    static Path which(final String tool)
     {
         for (final String dir : new String[]{"/usr/sbin", "/sbin", "/usr/bin", "/bin"})
         {
@@ -107,6 +107,12 @@ final class BenchLab implements AutoCloseable
      */
     String[] veth(final String nsA, final String a, final String nsB, final String b)
     {
+        return veth(nsA, a, nsB, b, 0);
+    }
+
+    /** As {@link #veth(String, String, String, String)}, with an MTU on both ends (0: the default 1500). */
+    String[] veth(final String nsA, final String a, final String nsB, final String b, final int mtu)
+    {
         final String ifA = "sb" + id + a;
         final String ifB = "sb" + id + b;
         run("ip", "link", "add", ifA, "netns", nsA, "type", "veth", "peer", "name", ifB, "netns", nsB);
@@ -117,6 +123,10 @@ final class BenchLab implements AutoCloseable
             // copied as bytes, so the sending kernel must finish them. GRO is off by default on
             // veth; say so anyway, it changes veth's receive path.
             run("ip", "netns", "exec", end[0], "ethtool", "-K", end[1], "tx", "off", "gro", "off");
+            if (mtu > 0)
+            {
+                run("ip", "-n", end[0], "link", "set", end[1], "mtu", Integer.toString(mtu));
+            }
             run("ip", "-n", end[0], "link", "set", end[1], "up");
         }
         return new String[]{ifA, ifB};
@@ -133,6 +143,17 @@ final class BenchLab implements AutoCloseable
     {
         final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         cmd.addAll(command);
+        return start(label, cmd);
+    }
+
+    /** Starts a command in this process's own network namespace (the hardware mode). */
+    Child spawnHere(final String label, final List<String> command)
+    {
+        return start(label, new ArrayList<>(command));
+    }
+
+    private Child start(final String label, final List<String> cmd)
+    {
         synchronized (lock)
         {
             if (closed)

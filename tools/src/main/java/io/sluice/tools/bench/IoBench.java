@@ -9,53 +9,38 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
- * {@code sluice bench io}: how fast Sluice's AF_XDP forwarder ({@code sluice forward}) moves
- * frames, against the C reference forwarder {@code perf/target/c/xdp_fwd} with the same system
- * calls, parameters and algorithm.
+ * {@code sluice bench SCENARIO}: how fast a forwarder under test moves frames, against a baseline
+ * forwarder measured in the same run ({@link Scenario}: for {@code io} Sluice's AF_XDP forward
+ * against the C reference forwarder {@code perf/target/c/xdp_fwd} with the same system calls,
+ * parameters and algorithm; for the graph scenarios Sluice's forwarding graph against Sluice's
+ * own io forward).
  * <p>
- * Topology: two network namespaces, {@code gen} and {@code dut}, joined by one veth pair. In
- * {@code gen} the generator {@code perf/target/c/xdp_gen}, pinned to CPU 0, sends UDP/IPv4 frames
- * to the DUT's MAC over AF_XDP and receives them back on the same socket. In {@code dut} the
- * forwarder under test, its worker pinned to CPU 1, sends every frame back out of the same
- * interface with the MACs swapped (copy mode, generic XDP: veth cannot do zero-copy).
+ * Topology: two network namespaces, {@code gen} and {@code dut}, joined by one veth pair (two when a
+ * tunnel's frames leave by a second port). In {@code gen} the generator {@code perf/target/c/xdp_gen},
+ * pinned to CPU 0, sends UDP/IPv4 frames to the DUT's MAC over AF_XDP and receives them back. In
+ * {@code dut} the forwarder under test, its worker pinned to CPU 1, sends every frame back (copy
+ * mode, generic XDP: veth cannot do zero-copy).
  * <p>
  * One measurement: start the forwarder, wait for its READY; start the generator, wait for its
- * READY; the generator warms up (default 1 s, not measured) and then measures for {@code --seconds};
- * SIGTERM the generator, read its JSON; SIGTERM the forwarder, read its JSON. The forwarded rate
- * is the frames that came back to the generator during its measured interval divided by that
- * interval (the generator's own clock). Each run measures both forwarders, the order alternating
- * from run to run; the result is the median over the runs.
+ * READY; the generator warms up (default 1 s, not measured) and then measures for {@code --seconds},
+ * during which the DUT core's time is read from /proc/stat; SIGTERM the generator, read its JSON;
+ * SIGTERM the forwarder, read its JSON. The forwarded rate is the frames that came back to the
+ * generator during its measured interval divided by that interval (the generator's own clock). Each
+ * run measures every forwarder, the order reversed from run to run; the results are median, minimum
+ * and maximum over the runs.
  * <p>
  * Whether the generator was the bottleneck is decided per measurement: it was when its own
- * receive ring overflowed, or when the forwarder returned (almost, 99 %) everything the generator
- * offered, with no drops at the forwarder's socket: then the forwarder's rate is only a lower
- * bound. Otherwise the forwarder was the bottleneck (it dropped what it could not take, counted by
- * its socket's rx_ring_full).
+ * receive ring overflowed, or when the forwarder returned (almost, 98 %) everything the generator
+ * offered: then the forwarder's rate is only a lower bound. Otherwise the forwarder was the
+ * bottleneck (it dropped what it could not take, counted by its socket's rx_ring_full).
  */
 public final class IoBench
 {
-    static final String BASELINE = "c-afxdp";
-    static final String SLUICE = "sluice";
-    /** Outer IPv4 (20) + GRE with key (8): where the generator's payload sits in what comes back from gre. */
-    static final int GRE_OVERHEAD = 28;
-    /** Outer IPv4 (20) + L2TPv3 session ID (4) + cookie (4) + the carried frame's Ethernet header (14). */
-    static final int L2TPV3_OVERHEAD = 42;
-
-    /**
-     * The baseline of a scenario: for io the C forwarder; for route and gre, Sluice's own io
-     * forward (echo) measured in the same run, so the ratio is what the graph costs.
-     */
-    static String baselineName(final Options o)
-    {
-        return o.scenario().equals("io") ? BASELINE : "sluice-io";
-    }
-
-    static String sluiceName(final Options o)
-    {
-        return o.scenario().equals("io") ? SLUICE : "sluice-" + o.scenario();
-    }
+    static final String BASELINE = Scenario.C_AFXDP.name();
+    static final String SLUICE = Scenario.SLUICE_IO.name();
     /** As SLUICE_JVM_FLAGS in the ./sluice launcher (and sluice.jvm.flags in the parent pom). */
     static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
         "java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
@@ -78,23 +63,42 @@ public final class IoBench
 
     /** The command line; {@code --home}, {@code --java}, {@code --java-cp} default to this JVM's. */
     public record Options(
-        int size, int seconds, int runs, Path json, int warmupMs, Path home, String java, String javaClassPath,
-        String scenario)
+        FrameSize size, int seconds, int runs, Path json, int warmupMs, Path home, String java, String javaClassPath,
+        Scenario scenario)
     {
-        /** The same options for another scenario: io (against C), route or gre (against Sluice's io). */
-        public Options withScenario(final String scenario)
+        /** The same options for another scenario. */
+        public Options withScenario(final String name)
         {
-            if (!scenario.equals("io") && !scenario.equals("route") && !scenario.equals("gre") &&
-                !scenario.equals("l2tpv3"))
-            {
-                throw new IllegalArgumentException("unknown scenario '" + scenario + "'; expected io, route, gre or l2tpv3");
-            }
-            return new Options(size, seconds, runs, json, warmupMs, home, java, javaClassPath, scenario);
+            return withScenario(Scenario.named(name));
+        }
+
+        public Options withScenario(final Scenario s)
+        {
+            return new Options(size, seconds, runs, json, warmupMs, home, java, javaClassPath, s);
+        }
+
+        public Options withSize(final FrameSize s)
+        {
+            return new Options(s, seconds, runs, json, warmupMs, home, java, javaClassPath, scenario);
+        }
+
+        public Options withJson(final Path file)
+        {
+            return new Options(size, seconds, runs, file, warmupMs, home, java, javaClassPath, scenario);
         }
 
         public static Options parse(final String[] args)
         {
-            int size = 64;
+            return parse(args, null);
+        }
+
+        /**
+         * The common options; any other flag goes to {@code other} (its index and the arguments;
+         * it returns the index of the last argument it took), or is an error when that is null.
+         */
+        public static Options parse(final String[] args, final OtherFlag other)
+        {
+            FrameSize size = FrameSize.of(64);
             int seconds = 5;
             int runs = 3;
             int warmupMs = 1000;
@@ -106,7 +110,7 @@ public final class IoBench
             {
                 switch (args[i])
                 {
-                    case "--size" -> size = intValue(args, ++i, "--size", 64, 1518);
+                    case "--size" -> size = FrameSize.parse(value(args, ++i, "--size"));
                     case "--seconds" -> seconds = intValue(args, ++i, "--seconds", 1, 3600);
                     case "--runs" -> runs = intValue(args, ++i, "--runs", 1, 100);
                     case "--warmup-ms" -> warmupMs = intValue(args, ++i, "--warmup-ms", 0, 60_000);
@@ -114,7 +118,14 @@ public final class IoBench
                     case "--home" -> home = Path.of(value(args, ++i, "--home"));
                     case "--java" -> java = value(args, ++i, "--java");
                     case "--java-cp" -> cp = value(args, ++i, "--java-cp");
-                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+                    default ->
+                    {
+                        if (other == null)
+                        {
+                            throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+                        }
+                        i = other.take(args, i);
+                    }
                 }
             }
             if (home == null)
@@ -131,10 +142,10 @@ public final class IoBench
             {
                 cp = System.getProperty("java.class.path");
             }
-            return new Options(size, seconds, runs, json, warmupMs, home, java, cp, "io");
+            return new Options(size, seconds, runs, json, warmupMs, home, java, cp, Scenario.named("io"));
         }
 
-        private static String value(final String[] args, final int i, final String flag)
+        static String value(final String[] args, final int i, final String flag)
         {
             if (i >= args.length)
             {
@@ -143,7 +154,7 @@ public final class IoBench
             return args[i];
         }
 
-        private static int intValue(final String[] args, final int i, final String flag, final int min, final int max)
+        static int intValue(final String[] args, final int i, final String flag, final int min, final int max)
         {
             final String v = value(args, i, flag);
             final int n;
@@ -183,13 +194,31 @@ public final class IoBench
         }
     }
 
+    /** A flag {@link Options#parse} does not know, for a command that has more. */
+    @FunctionalInterface
+    public interface OtherFlag
+    {
+        int take(String[] args, int i);
+    }
+
+    /**
+     * The DUT core over the measured interval, from /proc/stat's line for the forwarder CPU: the
+     * share it was busy, split into user, system and interrupt (irq + softirq: where the kernel
+     * does the veth and XDP work) time; and the forwarder process's own user + system time as a
+     * share of one CPU. A busy-polling forwarder keeps its core near 1.0 whatever the load.
+     */
+    public record CoreUse(double busy, double user, double system, double irq, double process)
+    {
+        public static final CoreUse UNKNOWN = new CoreUse(-1, -1, -1, -1, -1);
+    }
+
     /** One forwarder measured once. */
     public record Measurement(
-        String name, int run, double forwardedMpps, double offeredMpps, long elapsedNs, long sent, long received,
-        long lost, long reordered, long generatorRxDrops, long generatorTxDropped, long forwarderRx,
-        long forwarderTx, long forwarderTxDropped, long forwarderTxErrors, long forwarderRxRingFull,
-        long forwarderRxDropped, long forwarderFillEmpty, int forwarderCpu, int generatorCpu, String limitedBy,
-        double backgroundCpu, long generatorStalledNs)
+        String name, int run, FrameSize size, double forwardedMpps, double offeredMpps, long elapsedNs, long sent,
+        long received, long sentBytes, long receivedBytes, long lost, long reordered, long generatorRxDrops,
+        long generatorTxDropped, long forwarderRx, long forwarderTx, long forwarderTxDropped, long forwarderTxErrors,
+        long forwarderRxRingFull, long forwarderRxDropped, long forwarderFillEmpty, int forwarderCpu,
+        int generatorCpu, String limitedBy, double backgroundCpu, long generatorStalledNs, CoreUse dut)
     {
         /** The share of the measured interval the generator spent stalled (pauses over 1 ms). */
         double generatorStalled()
@@ -207,21 +236,105 @@ public final class IoBench
             return sent == 0 ? 0 : Math.max(0, 1.0 - (double)received / sent);
         }
 
+        /** Frames sent in the measured interval that did not come back in it. */
+        long drops()
+        {
+            return Math.max(0, sent - received);
+        }
+
+        /** Gbit/s of the generator's frames that came back, counted at their size as sent (with FCS). */
+        double gbps()
+        {
+            return elapsedNs == 0 ? 0 : receivedBytes * 8.0 / elapsedNs;
+        }
+
         boolean generatorLimited()
         {
             return !"forwarder".equals(limitedBy);
         }
     }
 
-    /** The outcome: medians, their ratio, the verdict on the generator, and every measurement. */
-    public record Result(
-        int size, int runs, double mpps, double baselineMpps, double ratio, double offeredMpps,
-        boolean generatorBottleneck, String summary, double bestMpps, double baselineBestMpps, double[] pairedRatios,
-        List<Measurement> measurements)
+    /** One forwarder's numbers over the runs. */
+    public record SystemStats(String name, Stats mpps, Stats gbps, Stats drops, Stats loss, Stats dutBusy,
+        Stats dutIrq, Stats forwarderCpu)
     {
+        static SystemStats of(final String name, final List<Measurement> all)
+        {
+            return new SystemStats(name,
+                Stats.of(all.stream().mapToDouble(Measurement::forwardedMpps).toArray()),
+                Stats.of(all.stream().mapToDouble(Measurement::gbps).toArray()),
+                Stats.of(all.stream().mapToDouble(Measurement::drops).toArray()),
+                Stats.of(all.stream().mapToDouble(Measurement::loss).toArray()),
+                Stats.of(all.stream().filter(m -> m.dut().busy() >= 0).mapToDouble(m -> m.dut().busy()).toArray()),
+                Stats.of(all.stream().filter(m -> m.dut().irq() >= 0).mapToDouble(m -> m.dut().irq()).toArray()),
+                Stats.of(all.stream().filter(m -> m.dut().process() >= 0).mapToDouble(m -> m.dut().process()).toArray()));
+        }
+
+        String json()
+        {
+            return "{\"mpps\":" + mpps.json() + ",\"gbps\":" + gbps.json() + ",\"drops\":" + drops.json() +
+                ",\"loss\":" + loss.json() + ",\"dutCpu\":" + dutBusy.json() + ",\"dutIrqCpu\":" + dutIrq.json() +
+                ",\"forwarderCpu\":" + forwarderCpu.json() + "}";
+        }
+    }
+
+    /** The outcome of one scenario at one size: medians, their ratio, the verdict on the generator, every measurement. */
+    public record Result(
+        Scenario scenario, FrameSize size, int runs, double mpps, double baselineMpps, double ratio, double offeredMpps,
+        boolean generatorBottleneck, String summary, double bestMpps, double baselineBestMpps, double[] pairedRatios,
+        SystemStats system, SystemStats baseline, int disturbed, List<Measurement> measurements)
+    {
+        double gbpsRatio()
+        {
+            return baseline.gbps().median() > 0 ? Stats.round4(system.gbps().median() / baseline.gbps().median()) : 0;
+        }
     }
 
     public static Result run(final Options o) throws InterruptedException
+    {
+        final List<Measurement> all = measure(o, List.of(o.scenario().baseline(), o.scenario().system()),
+            List.of(o.size()), m -> System.out.println(describe(m, o.runs())));
+        final Result result = summarize(o, all);
+        if (o.runs() > 1)
+        {
+            System.out.printf(Locale.ROOT, "  best of %d: %s %.2f Mpps, %s %.2f Mpps; ratio per run %s%n", o.runs(),
+                sluiceName(o), result.bestMpps(), baselineName(o), result.baselineBestMpps(),
+                Arrays.toString(result.pairedRatios()));
+        }
+        System.out.println(result.summary());
+        String crypto = null;
+        if (o.scenario().cipher() != null)
+        {
+            final CryptoBaseline.Result c = CryptoBaseline.measure(List.of(o.scenario().cipher()), List.of(o.size()),
+                1, 600, FORWARDER_CPU);
+            System.out.print(c.text());
+            crypto = c.json();
+        }
+        if (o.json() != null)
+        {
+            write(o.json(), toJson(o, result, crypto));
+        }
+        return result;
+    }
+
+    static String baselineName(final Options o)
+    {
+        return o.scenario().baseline().name();
+    }
+
+    static String sluiceName(final Options o)
+    {
+        return o.scenario().system().name();
+    }
+
+    /**
+     * Measures every forwarder at every size, {@code o.runs()} times: per run and size each
+     * forwarder in turn, the order reversed every other run. All in one lab: two namespaces and the
+     * veth pairs, made once.
+     */
+    static List<Measurement> measure(
+        final Options o, final List<Scenario.Dut> duts, final List<FrameSize> sizes, final Consumer<Measurement> each)
+        throws InterruptedException
     {
         final String why = BenchLab.unavailableReason(Libc.geteuid() == 0);
         if (why != null)
@@ -235,65 +348,55 @@ public final class IoBench
         }
         final Path fwd = cProgram(o.home(), "xdp_fwd");
         final Path gen = cProgram(o.home(), "xdp_gen");
-
         final List<Measurement> all = new ArrayList<>();
         try (BenchLab lab = BenchLab.create())
         {
             final String genNs = lab.namespace("gen");
             final String dutNs = lab.namespace("dut");
-            final String[] veth = lab.veth(genNs, "g", dutNs, "d");
+            final String[] veth = lab.veth(genNs, "g", dutNs, "d", Scenario.LAB_MTU);
+            // a tunnel with two sides: frames go in on one veth and come back on another
+            final boolean twoPorts = duts.stream().anyMatch(Scenario.Dut::twoPorts);
+            final String[] wan = twoPorts ? lab.veth(genNs, "h", dutNs, "e", Scenario.LAB_MTU) : null;
+            final Scenario.Wiring wiring = new Scenario.Wiring(veth[1], wan == null ? null : wan[1],
+                lab.mac(genNs, veth[0]), wan == null ? null : lab.mac(genNs, wan[0]), fwd);
             final String dutMac = lab.mac(dutNs, veth[1]);
-            final String genMac = lab.mac(genNs, veth[0]);
-            // an L2TPv3 pseudowire has two sides: frames go in on one veth and come back on another
-            final String[] wan = o.scenario().equals("l2tpv3") ? lab.veth(genNs, "h", dutNs, "e") : null;
-            final String wanMac = wan == null ? null : lab.mac(genNs, wan[0]);
-            System.out.printf(Locale.ROOT, "bench " + o.scenario() + ": %d-byte frames (%d handed to the interface), %d run(s) of %d s " +
-                    "after %d ms warm-up; generator on CPU %d in %s (%s), forwarder on CPU %d in %s (%s)%n",
-                o.size(), o.size() - 4, o.runs(), o.seconds(), o.warmupMs(), GENERATOR_CPU, genNs, veth[0],
-                FORWARDER_CPU, dutNs, veth[1]);
+            System.out.printf(Locale.ROOT, "bench: %s at %s bytes, %d run(s) of %d s after %d ms warm-up; generator on " +
+                    "CPU %d in %s (%s), forwarders on CPU %d in %s (%s%s)%n",
+                duts.stream().map(Scenario.Dut::name).toList(), sizes, o.runs(), o.seconds(), o.warmupMs(),
+                GENERATOR_CPU, genNs, veth[0], FORWARDER_CPU, dutNs, veth[1], wan == null ? "" : ", " + wan[1]);
             for (int run = 1; run <= o.runs(); run++)
             {
-                final String[] order = run % 2 == 1 ? new String[]{baselineName(o), sluiceName(o)} :
-                    new String[]{sluiceName(o), baselineName(o)};
-                for (final String name : order)
+                for (final FrameSize size : sizes)
                 {
-                    final boolean baseline = name.equals(baselineName(o));
-                    final boolean io = o.scenario().equals("io");
-                    final boolean pseudowire = !baseline && wan != null;
-                    final List<String> forwarder = baseline ?
-                        (io ? cForwarder(fwd, veth[1], o) : javaForwarder(veth[1], o)) :
-                        (io ? javaForwarder(veth[1], o) : pseudowire ?
-                            pseudowireForwarder(veth[1], wan[1], wanMac, o) : graphForwarder(veth[1], genMac, o));
-                    final int rxOffset = baseline || io ? 0 : pseudowire ? L2TPV3_OVERHEAD :
-                        o.scenario().equals("gre") ? GRE_OVERHEAD : 0;
-                    final List<String> generator = new ArrayList<>(generator(gen, veth[0], dutMac, rxOffset, o));
-                    if (pseudowire)
+                    final List<Scenario.Dut> order = new ArrayList<>(duts);
+                    if (run % 2 == 0)
                     {
-                        generator.addAll(List.of("--rx-iface", wan[0]));
+                        java.util.Collections.reverse(order);
                     }
-                    final Measurement m = measure(lab, name, run, forwarder, dutNs, generator, genNs, o);
-                    all.add(m);
-                    System.out.println(describe(m, o.runs()));
-                    System.out.flush();
+                    for (final Scenario.Dut dut : order)
+                    {
+                        final List<String> generator = new ArrayList<>(List.of(gen.toString(), "--iface", veth[0],
+                            "--cpu", Integer.toString(GENERATOR_CPU), "--dst-mac", dutMac, "--size", size.label(),
+                            "--warmup-ms", Integer.toString(o.warmupMs()), "--seconds",
+                            Integer.toString(o.seconds() + 60), "--rx-offset", Integer.toString(dut.rxOffset()),
+                            "--copy"));
+                        if (dut.twoPorts())
+                        {
+                            generator.addAll(List.of("--rx-iface", wan[0]));
+                        }
+                        final Measurement m = measureOnce(lab, dut.name(), run, size,
+                            dut.launcher().command(wiring, o), dutNs, generator, genNs, o);
+                        all.add(m);
+                        each.accept(m);
+                        System.out.flush();
+                    }
                 }
             }
         }
-
-        final Result result = summarize(o, all);
-        if (o.runs() > 1)
-        {
-            System.out.printf(Locale.ROOT, "  best of %d: %s %.2f Mpps, %s %.2f Mpps; ratio per run %s%n", o.runs(),
-                sluiceName(o), result.bestMpps(), baselineName(o), result.baselineBestMpps(), Arrays.toString(result.pairedRatios()));
-        }
-        System.out.println(result.summary());
-        if (o.json() != null)
-        {
-            writeJson(o, result);
-        }
-        return result;
+        return all;
     }
 
-    private static Path cProgram(final Path home, final String name)
+    static Path cProgram(final Path home, final String name)
     {
         final Path p = home.resolve("perf/target/c").resolve(name);
         if (!Files.isExecutable(p))
@@ -320,98 +423,32 @@ public final class IoBench
     }
 
     /** Forwarders exit on their own a minute after the end, should SIGTERM never come (bench killed -9). */
-    private static int safetySeconds(final Options o)
+    static int safetySeconds(final Options o)
     {
         return o.warmupMs() / 1000 + o.seconds() + 60;
     }
 
-    static List<String> cForwarder(final Path program, final String iface, final Options o)
-    {
-        return List.of(program.toString(), "--iface", iface, "--cpu", Integer.toString(FORWARDER_CPU),
-            "--seconds", Integer.toString(safetySeconds(o)), "--mac-swap", "--copy");
-    }
-
-    static List<String> javaForwarder(final String iface, final Options o)
-    {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(o.java());
-        cmd.addAll(JVM_FLAGS);
-        cmd.addAll(List.of("-cp", o.javaClassPath(), "io.sluice.tools.Main", "forward", "--iface", iface, "--cpu",
-            Integer.toString(FORWARDER_CPU), "--seconds", Integer.toString(safetySeconds(o)), "--mac-swap", "--copy"));
-        return cmd;
-    }
-
-    static List<String> generator(final Path program, final String iface, final String dstMac, final Options o)
-    {
-        return generator(program, iface, dstMac, 0, o);
-    }
-
-    static List<String> generator(
-        final Path program, final String iface, final String dstMac, final int rxOffset, final Options o)
-    {
-        return List.of(program.toString(), "--iface", iface, "--cpu", Integer.toString(GENERATOR_CPU),
-            "--dst-mac", dstMac, "--size", Integer.toString(o.size()), "--warmup-ms", Integer.toString(o.warmupMs()),
-            "--seconds", Integer.toString(o.seconds() + 60), "--rx-offset", Integer.toString(rxOffset), "--copy");
-    }
-
-    /**
-     * Sluice's forwarding graph on the DUT port: the generator's packets (to 10.99.0.2) follow the
-     * default route back to the generator (192.0.2.2, its MAC static), plainly ({@code route}:
-     * ethernet-input, ip4-input, ip4-lookup, ip4-rewrite) or through a GRE tunnel ({@code gre}: and
-     * gre-output, a second lookup for the outer header).
-     */
-    /** Sluice as an L2TPv3 pseudowire: frames from {@code lan} into a session out of {@code wan}. */
-    static List<String> pseudowireForwarder(final String lan, final String wan, final String peerMac, final Options o)
-    {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(o.java());
-        cmd.addAll(JVM_FLAGS);
-        cmd.addAll(List.of("-cp", o.javaClassPath(), "io.sluice.tools.Main", "forward", "--iface", lan, "--cpu",
-            Integer.toString(FORWARDER_CPU), "--seconds", Integer.toString(safetySeconds(o)), "--copy",
-            "--mode", "l2tpv3", "--wan-iface", wan, "--local-ip", "192.0.2.1", "--peer-ip", "192.0.2.2",
-            "--peer-mac", peerMac));
-        return cmd;
-    }
-
-    static List<String> graphForwarder(final String iface, final String peerMac, final Options o)
-    {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(o.java());
-        cmd.addAll(JVM_FLAGS);
-        cmd.addAll(List.of("-cp", o.javaClassPath(), "io.sluice.tools.Main", "forward", "--iface", iface, "--cpu",
-            Integer.toString(FORWARDER_CPU), "--seconds", Integer.toString(safetySeconds(o)), "--copy",
-            "--mode", o.scenario(), "--local-ip", "192.0.2.1", "--peer-ip", "192.0.2.2", "--peer-mac", peerMac));
-        return cmd;
-    }
-
-    private static Measurement measure(
-        final BenchLab lab, final String name, final int run, final List<String> forwarderCommand, final String dutNs,
-        final List<String> generatorCommand, final String genNs, final Options o) throws InterruptedException
+    private static Measurement measureOnce(
+        final BenchLab lab, final String name, final int run, final FrameSize size, final List<String> forwarderCommand,
+        final String dutNs, final List<String> generatorCommand, final String genNs, final Options o)
+        throws InterruptedException
     {
         final BenchLab.Child forwarder = lab.spawn(name, dutNs, forwarderCommand);
         forwarder.awaitReady(60_000);
         final BenchLab.Child generator = lab.spawn("generator", genNs, generatorCommand);
         generator.awaitReady(20_000);
-        final long[] cpu0 = cpuTimes(forwarder.process().pid(), generator.process().pid());
-        final long sleepMs = o.warmupMs() + o.seconds() * 1000L;
-        final long until = System.nanoTime() + sleepMs * 1_000_000L;
-        while (System.nanoTime() < until)
-        {
-            Thread.sleep(Math.max(1, Math.min(200, (until - System.nanoTime()) / 1_000_000L)));
-            if (!forwarder.process().isAlive())
-            {
-                throw new BenchException(name + " forwarder died during the measurement (exit " +
-                    forwarder.process().exitValue() + "):\n" + forwarder.output());
-            }
-            if (!generator.process().isAlive())
-            {
-                throw new BenchException("the generator died during the measurement (exit " +
-                    generator.process().exitValue() + "):\n" + generator.output());
-            }
-        }
-        final long[] cpu1 = cpuTimes(forwarder.process().pid(), generator.process().pid());
+        final long forwarderPid = forwarder.process().pid();
+        sleepWatching(o.warmupMs(), name, forwarder, generator);
+        final long[] cpu0 = cpuTimes(forwarderPid, generator.process().pid());
+        final long[] core0 = CpuSample.core(FORWARDER_CPU);
+        final long process0 = CpuSample.processTicks(forwarderPid);
+        sleepWatching(o.seconds() * 1000L, name, forwarder, generator);
+        final long[] cpu1 = cpuTimes(forwarderPid, generator.process().pid());
+        final long[] core1 = CpuSample.core(FORWARDER_CPU);
+        final long process1 = CpuSample.processTicks(forwarderPid);
         final double background = cpu0 == null || cpu1 == null || cpu1[0] <= cpu0[0] ? -1 :
             Math.max(0, (double)((cpu1[1] - cpu0[1]) - (cpu1[2] - cpu0[2])) / (cpu1[0] - cpu0[0]));
+        final CoreUse dut = CpuSample.use(core0, core1, process0, process1);
         final FlatJson g = FlatJson.parse(generator.stop(15_000));
         final FlatJson f = FlatJson.parse(forwarder.stop(15_000));
 
@@ -431,8 +468,6 @@ public final class IoBench
         final double forwarded = received * 1e3 / elapsed;
         final double offered = sent * 1e3 / elapsed;
         final long genRxDrops = g.getLong("kernelRxRingFull") + g.getLong("kernelRxDropped");
-        final long fwdRingFull = f.getLong("kernelRxRingFull");
-        final long fwdRxDropped = f.getLong("kernelRxDropped");
         final double loss = Math.max(0, 1.0 - (double)received / sent);
         final String limitedBy;
         if (genRxDrops > Math.max(100, g.getLong("totalReceived") / 1000))
@@ -447,10 +482,34 @@ public final class IoBench
         {
             limitedBy = "forwarder";
         }
-        return new Measurement(name, run, forwarded, offered, elapsed, sent, received, g.getLong("lost"),
-            g.getLong("reordered"), genRxDrops, g.getLong("txDropped"), f.getLong("rx"), f.getLong("tx"),
-            f.getLong("txDropped"), f.getLong("txErrors"), fwdRingFull, fwdRxDropped, f.getLong("kernelFillEmpty"),
-            (int)f.getLong("cpu", -1), (int)g.getLong("cpu", -1), limitedBy, background, g.getLong("stalledNs", 0));
+        final long sentBytes = g.getLong("sentBytes", Math.round(sent * size.meanBytes()));
+        final long receivedBytes = g.getLong("receivedBytes", Math.round(received * size.meanBytes()));
+        return new Measurement(name, run, size, forwarded, offered, elapsed, sent, received, sentBytes, receivedBytes,
+            g.getLong("lost"), g.getLong("reordered"), genRxDrops, g.getLong("txDropped"), f.getLong("rx"),
+            f.getLong("tx"), f.getLong("txDropped"), f.getLong("txErrors"), f.getLong("kernelRxRingFull"),
+            f.getLong("kernelRxDropped"), f.getLong("kernelFillEmpty"), (int)f.getLong("cpu", -1),
+            (int)g.getLong("cpu", -1), limitedBy, background, g.getLong("stalledNs", 0), dut);
+    }
+
+    private static void sleepWatching(
+        final long ms, final String name, final BenchLab.Child forwarder, final BenchLab.Child generator)
+        throws InterruptedException
+    {
+        final long until = System.nanoTime() + ms * 1_000_000L;
+        while (System.nanoTime() < until)
+        {
+            Thread.sleep(Math.max(1, Math.min(200, (until - System.nanoTime()) / 1_000_000L)));
+            if (!forwarder.process().isAlive())
+            {
+                throw new BenchException(name + " forwarder died during the measurement (exit " +
+                    forwarder.process().exitValue() + "):\n" + forwarder.output());
+            }
+            if (!generator.process().isAlive())
+            {
+                throw new BenchException("the generator died during the measurement (exit " +
+                    generator.process().exitValue() + "):\n" + generator.output());
+            }
+        }
     }
 
     /**
@@ -473,9 +532,12 @@ public final class IoBench
             long ours = 0;
             for (final long pid : pids)
             {
-                final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-                final String[] p = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ours += Long.parseLong(p[11]) + Long.parseLong(p[12]); // utime, stime
+                final long t = CpuSample.processTicks(pid);
+                if (t < 0)
+                {
+                    return null;
+                }
+                ours += t;
             }
             return new long[]{total, busy, ours};
         }
@@ -510,36 +572,41 @@ public final class IoBench
                 m.forwarderCpu(), m.generatorCpu());
         }
         return String.format(Locale.ROOT,
-            "  run %d/%d %-8s %.3f Mpps back of %.3f offered (loss %.1f %%; forwarder rx_ring_full %d, " +
-                "rx_dropped %d, txDropped %d; generator rx drops %d, reordered %d) -> %s%s",
-            m.run(), runs, m.name(), m.forwardedMpps(), m.offeredMpps(), m.loss() * 100, m.forwarderRxRingFull(),
-            m.forwarderRxDropped(), m.forwarderTxDropped(), m.generatorRxDrops(), m.reordered(), verdict, cpus);
+            "  run %d/%d %5s %-13s %.3f Mpps %.2f Gbit/s back of %.3f offered (loss %.1f %%; DUT core busy %.0f %% " +
+                "(irq %.0f %%); forwarder rx_ring_full %d, rx_dropped %d, txDropped %d; generator rx drops %d, " +
+                "reordered %d) -> %s%s",
+            m.run(), runs, m.size().label(), m.name(), m.forwardedMpps(), m.gbps(), m.offeredMpps(), m.loss() * 100,
+            m.dut().busy() * 100, m.dut().irq() * 100, m.forwarderRxRingFull(), m.forwarderRxDropped(),
+            m.forwarderTxDropped(), m.generatorRxDrops(), m.reordered(), verdict, cpus);
     }
 
     static double median(final double[] values)
     {
-        final double[] v = values.clone();
-        Arrays.sort(v);
-        final int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        return Stats.of(values).median();
     }
 
-    private static double[] rates(final List<Measurement> all, final String name, final boolean offered)
+    private static List<Measurement> of(final List<Measurement> all, final String name, final FrameSize size)
     {
-        return all.stream().filter(m -> m.name().equals(name))
-            .mapToDouble(m -> offered ? m.offeredMpps() : m.forwardedMpps()).toArray();
+        return all.stream().filter(m -> m.name().equals(name) && m.size().equals(size)).toList();
     }
 
+    /** The scenario of {@code o} at {@code o.size()}, from the measurements of its two forwarders among {@code all}. */
     static Result summarize(final Options o, final List<Measurement> all)
     {
-        // rounded as written, so that the JSON's ratio is its mpps over its baseline mpps
-        final double sluice = round4(median(rates(all, sluiceName(o), false)));
-        final double baseline = round4(median(rates(all, baselineName(o), false)));
-        final double ratio = baseline > 0 ? round4(sluice / baseline) : 0;
-        final double offered = median(all.stream().mapToDouble(Measurement::offeredMpps).toArray());
-        final long sluiceGenLimited = all.stream().filter(m -> m.name().equals(sluiceName(o)) && m.generatorLimited()).count();
-        final long baseGenLimited = all.stream().filter(m -> m.name().equals(baselineName(o)) && m.generatorLimited()).count();
+        final List<Measurement> mine = of(all, sluiceName(o), o.size());
+        final List<Measurement> theirs = of(all, baselineName(o), o.size());
+        final List<Measurement> both = new ArrayList<>(mine);
+        both.addAll(theirs);
+        final SystemStats system = SystemStats.of(sluiceName(o), mine);
+        final SystemStats baseline = SystemStats.of(baselineName(o), theirs);
+        final double sluice = system.mpps().median();
+        final double base = baseline.mpps().median();
+        final double ratio = base > 0 ? Stats.round4(sluice / base) : 0;
+        final double offered = median(both.stream().mapToDouble(Measurement::offeredMpps).toArray());
+        final long sluiceGenLimited = mine.stream().filter(Measurement::generatorLimited).count();
+        final long baseGenLimited = theirs.stream().filter(Measurement::generatorLimited).count();
         final boolean generatorBottleneck = sluiceGenLimited + baseGenLimited > 0;
+        final int runs = Math.max(mine.size(), theirs.size());
         final String verdict;
         if (!generatorBottleneck)
         {
@@ -550,65 +617,80 @@ public final class IoBench
             final List<String> who = new ArrayList<>();
             if (baseGenLimited > 0)
             {
-                who.add(baselineName(o) + " in " + baseGenLimited + " of " + o.runs() + " runs");
+                who.add(baselineName(o) + " in " + baseGenLimited + " of " + runs + " runs");
             }
             if (sluiceGenLimited > 0)
             {
-                who.add(sluiceName(o) + " in " + sluiceGenLimited + " of " + o.runs() + " runs");
+                who.add(sluiceName(o) + " in " + sluiceGenLimited + " of " + runs + " runs");
             }
             verdict = "MAY BE THE BOTTLENECK: it was the limit for " + String.join(" and ", who) +
                 " (that rate is a lower bound" + (baseGenLimited > 0 && sluiceGenLimited == 0 ?
                 "; the ratio may overstate " + sluiceName(o) + ")" : ")");
         }
-        final long disturbed = all.stream().filter(Measurement::disturbed).count();
+        final int disturbed = (int)both.stream().filter(Measurement::disturbed).count();
         final String busy = disturbed > 0 ? String.format(Locale.ROOT,
             "; WARNING: %d of %d measurements were disturbed (other processes on the CPUs, or the generator " +
-                "stalled), the numbers are unreliable", disturbed, all.size()) : "";
+                "stalled), the numbers are unreliable", disturbed, both.size()) : "";
         final String summary = String.format(Locale.ROOT,
-            "%s %dB: %s %.2f Mpps, %s %.2f Mpps, ratio %.2f (median of %d run%s; generator offered %.2f Mpps, %s%s)",
-            o.scenario(), o.size(), sluiceName(o), sluice, baselineName(o), baseline, ratio, o.runs(),
-            o.runs() == 1 ? "" : "s", offered, verdict, busy);
-        final double[] mine = rates(all, sluiceName(o), false);
-        final double[] theirs = rates(all, baselineName(o), false);
-        final double[] paired = new double[Math.min(mine.length, theirs.length)];
+            "%s %s: %s %.2f Mpps, %s %.2f Mpps, ratio %.2f (median of %d run%s; %.2f vs %.2f Gbit/s; generator " +
+                "offered %.2f Mpps, %s%s)",
+            o.scenario().name(), o.size().imix() ? "imix" : o.size().label() + "B", sluiceName(o), sluice, baselineName(o), base, ratio, runs,
+            runs == 1 ? "" : "s", system.gbps().median(), baseline.gbps().median(), offered, verdict, busy);
+        final double[] paired = new double[Math.min(mine.size(), theirs.size())];
         for (int i = 0; i < paired.length; i++)
         {
-            paired[i] = theirs[i] > 0 ? round4(mine[i] / theirs[i]) : 0;
+            final double b = theirs.get(i).forwardedMpps();
+            paired[i] = b > 0 ? Stats.round4(mine.get(i).forwardedMpps() / b) : 0;
         }
-        return new Result(o.size(), o.runs(), sluice, baseline, ratio, offered, generatorBottleneck, summary,
-            round4(Arrays.stream(mine).max().orElse(0)), round4(Arrays.stream(theirs).max().orElse(0)), paired, all);
-    }
-
-    private static double round4(final double v)
-    {
-        return Math.round(v * 1e4) / 1e4;
+        return new Result(o.scenario(), o.size(), runs, sluice, base, ratio, offered, generatorBottleneck, summary,
+            system.mpps().max(), baseline.mpps().max(), paired, system, baseline, disturbed, both);
     }
 
     private static String num(final double v)
     {
-        return String.format(Locale.ROOT, "%.4f", v);
+        return Stats.num(v);
     }
 
     static String toJson(final Options o, final Result r)
     {
+        return toJson(o, r, null);
+    }
+
+    /**
+     * The result as one JSON object: the scenario's medians first (scenario, size, mpps, baseline,
+     * ratio, runs: the shape every scenario shares), then median/min/max per forwarder under
+     * "systems", the crypto baseline when one was measured, and every measurement.
+     */
+    static String toJson(final Options o, final Result r, final String crypto)
+    {
         final StringBuilder sb = new StringBuilder();
-        sb.append("{\"scenario\":\"").append(o.scenario()).append("\",\"size\":").append(r.size())
+        sb.append("{\"scenario\":\"").append(r.scenario().name()).append("\",\"size\":").append(r.size().json())
             .append(",\"mpps\":").append(num(r.mpps()))
-            .append(",\"baseline\":{\"name\":\"").append(baselineName(o)).append("\",\"mpps\":").append(num(r.baselineMpps()))
+            .append(",\"baseline\":{\"name\":\"").append(r.baseline().name()).append("\",\"mpps\":")
+            .append(num(r.baselineMpps()))
             .append("},\"ratio\":").append(num(r.ratio()))
             .append(",\"runs\":").append(r.runs())
             .append(",\"seconds\":").append(o.seconds())
             .append(",\"warmupMs\":").append(o.warmupMs())
-            .append(",\"frameBytes\":").append(r.size() - 4)
-            .append(",\"gbps\":").append(num(r.mpps() * r.size() * 8 / 1000))
-            .append(",\"baselineGbps\":").append(num(r.baselineMpps() * r.size() * 8 / 1000))
+            .append(",\"meanFrameBytes\":").append(num(r.size().meanBytes()))
+            .append(",\"gbps\":").append(num(r.system().gbps().median()))
+            .append(",\"baselineGbps\":").append(num(r.baseline().gbps().median()))
+            .append(",\"gbpsRatio\":").append(num(r.gbpsRatio()))
+            .append(",\"goal\":").append(num(r.scenario().goal()))
             .append(",\"offeredMpps\":").append(num(r.offeredMpps()))
             .append(",\"bestMpps\":").append(num(r.bestMpps()))
             .append(",\"baselineBestMpps\":").append(num(r.baselineBestMpps()))
             .append(",\"ratioPerRun\":").append(Arrays.toString(r.pairedRatios()).replace(" ", ""))
             .append(",\"generatorBottleneck\":").append(r.generatorBottleneck())
-            .append(",\"summary\":\"").append(r.summary().replace("\\", "\\\\").replace("\"", "\\\"")).append('"')
-            .append(",\"measurements\":[");
+            .append(",\"disturbed\":").append(r.disturbed())
+            .append(",\"summary\":").append(Json.quote(r.summary()))
+            .append(",\"systems\":{").append(Json.quote(r.system().name())).append(':').append(r.system().json())
+            .append(',').append(Json.quote(r.baseline().name())).append(':').append(r.baseline().json()).append('}');
+        if (crypto != null)
+        {
+            sb.append(",\"crypto\":").append(crypto);
+        }
+        sb.append(",\"measurements\":[");
         for (int i = 0; i < r.measurements().size(); i++)
         {
             final Measurement m = r.measurements().get(i);
@@ -618,12 +700,16 @@ public final class IoBench
             }
             sb.append("{\"name\":\"").append(m.name()).append("\",\"run\":").append(m.run())
                 .append(",\"mpps\":").append(num(m.forwardedMpps()))
+                .append(",\"gbps\":").append(num(m.gbps()))
                 .append(",\"offeredMpps\":").append(num(m.offeredMpps()))
                 .append(",\"loss\":").append(num(m.loss()))
+                .append(",\"drops\":").append(m.drops())
                 .append(",\"limitedBy\":\"").append(m.limitedBy()).append('"')
                 .append(",\"elapsedNs\":").append(m.elapsedNs())
                 .append(",\"sent\":").append(m.sent())
                 .append(",\"received\":").append(m.received())
+                .append(",\"sentBytes\":").append(m.sentBytes())
+                .append(",\"receivedBytes\":").append(m.receivedBytes())
                 .append(",\"lost\":").append(m.lost())
                 .append(",\"reordered\":").append(m.reordered())
                 .append(",\"generatorRxDrops\":").append(m.generatorRxDrops())
@@ -637,6 +723,11 @@ public final class IoBench
                 .append(",\"forwarderFillEmpty\":").append(m.forwarderFillEmpty())
                 .append(",\"forwarderCpu\":").append(m.forwarderCpu())
                 .append(",\"generatorCpu\":").append(m.generatorCpu())
+                .append(",\"dutCpu\":{\"busy\":").append(num(m.dut().busy()))
+                .append(",\"user\":").append(num(m.dut().user()))
+                .append(",\"system\":").append(num(m.dut().system()))
+                .append(",\"irq\":").append(num(m.dut().irq()))
+                .append(",\"process\":").append(num(m.dut().process())).append('}')
                 .append(",\"backgroundCpu\":").append(num(m.backgroundCpu()))
                 .append(",\"generatorStalled\":").append(num(m.generatorStalled()))
                 .append('}');
@@ -645,20 +736,20 @@ public final class IoBench
         return sb.toString();
     }
 
-    private static void writeJson(final Options o, final Result r)
+    static void write(final Path file, final String text)
     {
         try
         {
-            final Path parent = o.json().toAbsolutePath().getParent();
+            final Path parent = file.toAbsolutePath().getParent();
             if (parent != null)
             {
                 Files.createDirectories(parent);
             }
-            Files.writeString(o.json(), toJson(o, r) + "\n");
+            Files.writeString(file, text.endsWith("\n") ? text : text + "\n");
         }
         catch (final IOException e)
         {
-            throw new BenchException("cannot write " + o.json() + ": " + e.getMessage(), e);
+            throw new BenchException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 }

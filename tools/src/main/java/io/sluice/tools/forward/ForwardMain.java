@@ -96,6 +96,7 @@ public final class ForwardMain
         String peerIp = "192.0.2.2";
         String peerMac = null;
         String wanIface = null;
+        int mtu = 0;
         boolean driver = false;
         XskSocket.CopyMode mode = XskSocket.CopyMode.AUTO;
         for (int i = 0; i < args.length; i++)
@@ -113,12 +114,14 @@ public final class ForwardMain
                 case "--peer-ip" -> peerIp = value(args, ++i, "--peer-ip");
                 case "--peer-mac" -> peerMac = value(args, ++i, "--peer-mac");
                 case "--wan-iface" -> wanIface = value(args, ++i, "--wan-iface");
+                case "--mtu" -> mtu = Integer.parseInt(value(args, ++i, "--mtu"));
                 case "--driver" -> driver = true;
                 case "--copy" -> mode = XskSocket.CopyMode.COPY;
                 case "--zero-copy" -> mode = XskSocket.CopyMode.ZERO_COPY;
                 default -> throw new IllegalArgumentException("forward: unknown argument '" + args[i] +
                     "'; usage: forward --iface IF [--queue Q] [--cpu N] [--seconds N] [--batch N] [--mac-swap] " +
-                    "[--driver] [--copy|--zero-copy] [--mode echo|route|gre --local-ip A --peer-ip B --peer-mac M]");
+                    "[--driver] [--copy|--zero-copy] [--mode echo|route|gre|l2tpv3|l2tpv2 --local-ip A --peer-ip B " +
+                    "--peer-mac M [--wan-iface IF] [--mtu N]]");
             }
         }
         if (iface == null)
@@ -138,18 +141,21 @@ public final class ForwardMain
         final Worker.Job work = switch (job)
         {
             case "echo" -> new Echo(port, pool, batch, macSwap);
-            case "route", "gre" -> routed(job, port, pool, iface, localIp, peerIp, peerMac);
-            case "l2tpv3" ->
+            case "route", "gre" -> routed(job, port, pool, iface, localIp, peerIp, peerMac, mtu);
+            case "l2tpv3", "l2tpv2" ->
             {
                 if (wanIface == null)
                 {
-                    throw new IllegalArgumentException("forward: --mode l2tpv3 needs --wan-iface (the pseudowire's far side)");
+                    throw new IllegalArgumentException("forward: --mode " + job + " needs --wan-iface (the tunnel's far side)");
                 }
                 wan[0] = XdpPort.open(wanIface, queue, umem, pool, XdpSelection.everything(),
                     XskSocket.Config.defaults().withCopyMode(mode), driver);
-                yield pseudowire(port, wan[0], pool, iface, wanIface, localIp, peerIp, peerMac);
+                yield job.equals("l2tpv3") ?
+                    pseudowire(port, wan[0], pool, iface, wanIface, localIp, peerIp, peerMac, mtu) :
+                    l2tpv2(port, wan[0], pool, iface, wanIface, localIp, peerIp, peerMac, mtu);
             }
-            default -> throw new IllegalArgumentException("forward: --mode " + job + " is not echo, route, gre or l2tpv3");
+            default -> throw new IllegalArgumentException("forward: --mode " + job +
+                " is not echo, route, gre, l2tpv3 or l2tpv2");
         };
         final Worker worker = new Worker("forward-" + iface, cpu, work, null);
         final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
@@ -212,7 +218,7 @@ public final class ForwardMain
      */
     private static Worker.Job routed(
         final String mode, final XdpPort port, final FramePool pool, final String iface, final String localIp,
-        final String peerIp, final String peerMac)
+        final String peerIp, final String peerMac, final int mtu)
     {
         if (peerMac == null)
         {
@@ -220,6 +226,7 @@ public final class ForwardMain
         }
         final Dataplane dp = new Dataplane(pool, Dataplane.Context.defaults());
         final Interface ifc = dp.addEthernet(iface, port, NetIf.hardwareAddress(iface));
+        setMtu(ifc, mtu);
         final int local = Bytes.parseIp4(localIp);
         final int peer = Bytes.parseIp4(peerIp);
         dp.setAddress(ifc, local, 24);
@@ -243,7 +250,7 @@ public final class ForwardMain
      */
     private static Worker.Job pseudowire(
         final XdpPort lan, final XdpPort wan, final FramePool pool, final String lanIface, final String wanIface,
-        final String localIp, final String peerIp, final String peerMac)
+        final String localIp, final String peerIp, final String peerMac, final int mtu)
     {
         if (peerMac == null)
         {
@@ -252,6 +259,7 @@ public final class ForwardMain
         final Dataplane dp = new Dataplane(pool, Dataplane.Context.defaults());
         final Interface x = dp.addEthernet(lanIface, lan, NetIf.hardwareAddress(lanIface));
         final Interface w = dp.addEthernet(wanIface, wan, NetIf.hardwareAddress(wanIface));
+        setMtu(w, mtu);
         final int local = Bytes.parseIp4(localIp);
         final int peer = Bytes.parseIp4(peerIp);
         dp.setAddress(w, local, 24);
@@ -259,6 +267,44 @@ public final class ForwardMain
         dp.addL2tpv3Xconnect(x, io.sluice.dataplane.l2tp.L2tpSession.Encapsulation.IP, local, peer, 1, 2, 0x5151L,
             0x5151L, 4);
         return dp.job();
+    }
+
+    /**
+     * An L2TPv2 data session (UDP 1701, no length or sequence fields, PPP carrying IPv4), the LNS or
+     * LAC side alike: every IPv4 packet received on {@code lan} follows the default route into the
+     * session and leaves {@code wan} to the peer (its MAC static). The session's MTU is 1500 so that
+     * a full-size packet goes in whole; the outer packet needs {@code --mtu} above 1538 on the WAN.
+     */
+    private static Worker.Job l2tpv2(
+        final XdpPort lan, final XdpPort wan, final FramePool pool, final String lanIface, final String wanIface,
+        final String localIp, final String peerIp, final String peerMac, final int mtu)
+    {
+        if (peerMac == null)
+        {
+            throw new IllegalArgumentException("forward: --mode l2tpv2 needs --peer-mac");
+        }
+        final Dataplane dp = new Dataplane(pool, Dataplane.Context.defaults());
+        final Interface x = dp.addEthernet(lanIface, lan, NetIf.hardwareAddress(lanIface));
+        final Interface w = dp.addEthernet(wanIface, wan, NetIf.hardwareAddress(wanIface));
+        setMtu(w, mtu);
+        final int local = Bytes.parseIp4(localIp);
+        final int peer = Bytes.parseIp4(peerIp);
+        dp.setAddress(x, Bytes.parseIp4("198.51.100.1"), 24);
+        dp.setAddress(w, local, 24);
+        dp.addNeighbour(w, peer, Bytes.parseMac(peerMac));
+        final Interface session = dp.addL2tpv2Session("l2tp0", local, peer, 1, 1, 2, 2, false, false);
+        session.mtu(1500);
+        dp.addRoute(0, 0, session, 0);
+        return dp.job();
+    }
+
+    /** The IP MTU of the port carrying tunnel packets, when given: room for a full packet plus the tunnel's header. */
+    private static void setMtu(final Interface ifc, final int mtu)
+    {
+        if (mtu > 0)
+        {
+            ifc.mtu(mtu);
+        }
     }
 
     private static String value(final String[] args, final int i, final String flag)

@@ -107,37 +107,50 @@ class IoBenchTest
     void summaryAndJsonFromMeasurements()
     {
         final IoBench.Options o = IoBench.Options.parse(new String[]{"--size", "1400", "--runs", "3"});
+        final FrameSize size = FrameSize.of(1400);
         final List<IoBench.Measurement> all = new ArrayList<>();
         final double[] sluice = {0.9, 1.0, 0.8};
         final double[] c = {1.0, 1.2, 1.1};
         for (int run = 1; run <= 3; run++)
         {
-            all.add(measurement(IoBench.SLUICE, run, sluice[run - 1]));
-            all.add(measurement(IoBench.BASELINE, run, c[run - 1]));
+            all.add(measurement(IoBench.SLUICE, run, size, sluice[run - 1]));
+            all.add(measurement(IoBench.BASELINE, run, size, c[run - 1]));
+            // another size in the same list is not this result's business
+            all.add(measurement(IoBench.SLUICE, run, FrameSize.IMIX, 5));
         }
         final IoBench.Result r = IoBench.summarize(o, all);
         assertEquals(0.9, r.mpps(), 1e-9);
         assertEquals(1.1, r.baselineMpps(), 1e-9);
         assertEquals(0.8182, r.ratio(), 1e-9);
-        assertTrue(r.summary().startsWith("io 1400B: sluice 0.90 Mpps, c-afxdp 1.10 Mpps, ratio 0.82 (median of 3 runs;"),
+        assertTrue(r.summary().startsWith("io 1400B: sluice-io 0.90 Mpps, c-afxdp 1.10 Mpps, ratio 0.82 (median of 3 runs;"),
             r.summary());
+        assertEquals(0.8, r.system().mpps().min(), 1e-9);
+        assertEquals(1.0, r.system().mpps().max(), 1e-9);
+        assertEquals(1.2, r.baseline().mpps().max(), 1e-9);
+        assertEquals(0.9 * 1400 * 8 / 1000, r.system().gbps().median(), 1e-3, "Gbit/s from the bytes that came back");
+        assertEquals(0.5, r.system().dutBusy().median(), 1e-9);
         final String json = IoBench.toJson(o, r);
         assertTrue(json.startsWith("{\"scenario\":\"io\",\"size\":1400,\"mpps\":0.9000,\"baseline\":{\"name\":\"c-afxdp\"," +
             "\"mpps\":1.1000},\"ratio\":0.8182,\"runs\":3,"), json);
+        assertTrue(json.contains("\"systems\":{\"sluice-io\":{\"mpps\":{\"median\":0.9000,\"min\":0.8000,\"max\":1.0000}"),
+            json);
+        assertTrue(Json.parse(json) instanceof java.util.Map, "the JSON parses");
         assertEquals(3.0, IoBench.median(new double[]{5, 1, 3}));
         assertEquals(2.0, IoBench.median(new double[]{1, 3}));
     }
 
-    private static IoBench.Measurement measurement(final String name, final int run, final double mpps)
+    private static IoBench.Measurement measurement(final String name, final int run, final FrameSize size,
+        final double mpps)
     {
         final long sent = (long)(2e6 * 1.2);
         final long received = (long)(mpps * 1e6);
-        return new IoBench.Measurement(name, run, mpps, 1.2, 1_000_000_000L, sent, received, sent - received, 0, 0,
-            0, received, received, 0, 0, sent - received, 0, 0, 1, 0, "forwarder", 0.01, 0);
+        return new IoBench.Measurement(name, run, size, mpps, 1.2, 1_000_000_000L, sent, received,
+            (long)(sent * size.meanBytes()), (long)(received * size.meanBytes()), sent - received, 0, 0, 0, received,
+            received, 0, 0, sent - received, 0, 0, 1, 0, "forwarder", 0.01, 0, new IoBench.CoreUse(0.5, 0.4, 0.05, 0.05, 0.45));
     }
 
     /** The project root: the launcher's sluice.home, else the nearest directory up with perf/src/main/c. */
-    private static Path home()
+    static Path home()
     {
         Path dir = Path.of(System.getProperty("sluice.home", System.getProperty("user.dir"))).toAbsolutePath();
         while (dir != null && !Files.isDirectory(dir.resolve("perf/src/main/c")))
@@ -152,7 +165,7 @@ class IoBenchTest
      * Builds perf/target/c/* as the launcher does when they are missing or older than their
      * sources (./sluice test does it first; plain ./mvnw verify does not). Null, or why it cannot.
      */
-    private static String buildCPrograms(final Path home) throws Exception
+    static String buildCPrograms(final Path home) throws Exception
     {
         final Path src = home.resolve("perf/src/main/c");
         final Path out = home.resolve("perf/target/c");
