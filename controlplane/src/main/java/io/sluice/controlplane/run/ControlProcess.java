@@ -110,6 +110,11 @@ public final class ControlProcess implements AutoCloseable
         sas.clear();
         final DataplaneProgram target = new Recording(new IpcProgram(proxy), sas);
         proxy.beginState(generation);
+        // on-demand DPD (the IOS default) needs the dataplane to say when a peer falls silent
+        final int idleSeconds = config.isakmp().keepalive()
+            .filter(k -> k.mode() == io.sluice.controlplane.config.Isakmp.DpdMode.ON_DEMAND)
+            .map(io.sluice.controlplane.config.Isakmp.Keepalive::seconds).orElse(0);
+        proxy.dataplaneSettings(1000, 0, ike != null ? idleSeconds : 0, 100);
         plan.apply(target);
         proxy.endState(generation);
         log("configuration " + configFile + " sent to the dataplane: " + plan.steps().size() + " items (generation " +
@@ -332,6 +337,10 @@ public final class ControlProcess implements AutoCloseable
         @Override
         public void onPeerIdle(final CharSequence tunnel, final int peer, final int outboundSpi, final int idleSeconds)
         {
+            if (ike != null)
+            {
+                ike.idle(peer);
+            }
         }
 
         @Override

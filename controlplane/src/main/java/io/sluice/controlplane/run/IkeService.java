@@ -170,6 +170,13 @@ final class IkeService implements Ikev1Engine.Listener
         retryAt.put(peer, System.currentTimeMillis() + RETRY_MILLIS);
     }
 
+    /** The dataplane saw traffic go to {@code peer} and nothing come back: on-demand DPD asks it (R-U-THERE). */
+    void idle(final int peer)
+    {
+        log.accept("IKE: " + new Ip4(peer) + " silent while we send: DPD on demand");
+        engine.idle(address(peer));
+    }
+
     /** {@code clear crypto sa}: every IKE SA and its children deleted (with notifications); new ones follow. */
     void clearAll()
     {

@@ -59,6 +59,7 @@ public final class DataplaneProcess implements AutoCloseable
     private final java.util.concurrent.ConcurrentLinkedQueue<long[]> saEvents =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final long epoch = System.currentTimeMillis();
+    private final PeerIdleDetector idle = new PeerIdleDetector();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final CtlServer ctl;
 
@@ -91,7 +92,7 @@ public final class DataplaneProcess implements AutoCloseable
                 DataplaneProcess::log);
             this.ipc = new IpcContext().aeronDirectoryName(runDir.resolve(RunDirectory.AERON).toString())
                 .embeddedDriver(true).start();
-            this.adapter = ipc.programAdapter(new ProgramBridge(program, DataplaneProcess::log));
+            this.adapter = ipc.programAdapter(new ProgramBridge(program, DataplaneProcess::log, idle));
             this.events = ipc.eventProxy();
             this.injects = ipc.injectAdapter((kind, ifname, nextHop, packet) ->
             {
@@ -153,6 +154,12 @@ public final class DataplaneProcess implements AutoCloseable
                     if (now >= nextHeartbeat)
                     {
                         nextHeartbeat = now + 1_000_000_000L;
+                        n += idle.check(now, dp, (tunnel, peer, spi, seconds) ->
+                        {
+                            log(String.format("peer %d.%d.%d.%d on %s: traffic sent, nothing received for %d s",
+                                peer >>> 24, (peer >>> 16) & 255, (peer >>> 8) & 255, peer & 255, tunnel, seconds));
+                            events.peerIdle(tunnel, peer, spi, seconds);
+                        });
                         events.heartbeat(epoch, ProcessHandle.current().pid(), 0, System.currentTimeMillis());
                     }
                     return n;

@@ -19,11 +19,18 @@ final class ProgramBridge implements ProgramHandler
 {
     private final DirectProgram program;
     private final Consumer<String> log;
+    private final PeerIdleDetector idle;
 
     ProgramBridge(final DirectProgram program, final Consumer<String> log)
     {
+        this(program, log, new PeerIdleDetector());
+    }
+
+    ProgramBridge(final DirectProgram program, final Consumer<String> log, final PeerIdleDetector idle)
+    {
         this.program = program;
         this.log = log;
+        this.idle = idle;
     }
 
     private void apply(final String what, final Runnable action)
@@ -66,7 +73,12 @@ final class ProgramBridge implements ProgramHandler
     public void onDataplaneSettings(final int heartbeatIntervalMillis, final int counterSnapshotIntervalMillis,
         final int peerIdleSeconds, final int icmpErrorsPerSecond)
     {
-        // the defaults serve; nothing here changes while the dataplane runs yet
+        // on-demand DPD: the control process says how long a silent peer may stay silent
+        if (peerIdleSeconds != idle.idleSeconds())
+        {
+            idle.idleSeconds(peerIdleSeconds);
+            log.accept("peer idle detection " + (peerIdleSeconds == 0 ? "off" : "after " + peerIdleSeconds + " s"));
+        }
     }
 
     @Override

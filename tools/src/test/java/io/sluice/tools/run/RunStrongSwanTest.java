@@ -36,6 +36,7 @@ class RunStrongSwanTest
     private NetnsLab lab;
     private Path dir;
     private Process gateway;
+    private Process charon;
     private final StringBuffer log = new StringBuffer();
 
     @BeforeEach
@@ -99,6 +100,7 @@ class RunStrongSwanTest
              authentication pre-share
              group 14
             crypto isakmp key %s address 192.0.2.2
+            crypto isakmp keepalive 10 2
             crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
             access-list 110 permit ip 10.1.0.0 0.0.0.255 10.2.0.0 0.0.0.255
             crypto map VPN 10 ipsec-isakmp
@@ -144,6 +146,18 @@ class RunStrongSwanTest
         assertTrue(isakmp.contains("QM_IDLE"), isakmp);
         final String ipsec = ctl(gw, "show", "crypto", "ipsec", "sa");
         assertTrue(ipsec.contains("transform: esp-aes 256 esp-sha256-hmac"), ipsec);
+
+        // on-demand DPD, as references 000/002 describe it: strongSwan dies; while the host keeps sending, the
+        // dataplane reports the peer silent, R-U-THERE goes out and is retried, and the peer is declared dead
+        charon.descendants().forEach(ProcessHandle::destroyForcibly);
+        charon.destroyForcibly();
+        charon.waitFor(5, TimeUnit.SECONDS);
+        final Process traffic = lab.spawn(host, "ping", "-i", "0.2", "-w", "45", "10.2.0.1");
+        await(() -> log.toString().contains("Crypto tunnel is DOWN. Peer 192.0.2.2:"), 45_000,
+            "the peer declared dead by on-demand DPD");
+        traffic.destroy();
+        assertTrue(log.toString().contains("silent while we send: DPD on demand"), log.toString());
+        assertTrue(log.toString().contains("deleted"), "its SAs deleted: " + log);
         assertFalse(log.toString().contains(PSK), "the pre-shared key is never logged");
     }
 
@@ -219,7 +233,7 @@ class RunStrongSwanTest
               }
             }
             """.formatted(PSK));
-        lab.spawn(ns, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
+        charon = lab.spawn(ns, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
             "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
         await(() -> Files.exists(dir.resolve("charon.vici")) &&
             NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
