@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param localPools    {@code ip local pool}, in order.
  * @param isakmp        IKEv1 settings.
  * @param ipsec         transform sets, profiles, global lifetime.
+ * @param ikev2         {@code crypto ikev2} proposals, policies, keyrings and profiles.
  * @param cryptoMaps    in order of definition.
  * @param ezvpnClients  {@code crypto ipsec client ezvpn}, in order.
  * @param rsaPublicKeys {@code crypto key pubkey-chain rsa}, in order.
@@ -33,6 +34,7 @@ public record Config(
     List<LocalPool> localPools,
     Isakmp isakmp,
     Ipsec ipsec,
+    CryptoIkev2 ikev2,
     List<CryptoMap> cryptoMaps,
     List<EzvpnClient> ezvpnClients,
     List<RsaPublicKey> rsaPublicKeys,

@@ -52,6 +52,7 @@ final class ConfigBuilder extends Block
     final Map<String, CryptoMapBuilder> cryptoMaps = new LinkedHashMap<>();
     final Map<String, EzvpnBuilder> ezvpns = new LinkedHashMap<>();
     final List<PubkeyBuilder> pubkeys = new ArrayList<>();
+    final Ikev2Commands.State ikev2 = new Ikev2Commands.State();
     boolean vpdnEnabled;
     boolean l2tpSso = true;
     final Map<String, VpdnGroupBuilder> vpdnGroups = new LinkedHashMap<>();
@@ -298,6 +299,7 @@ final class ConfigBuilder extends Block
             globalSeconds != null ? globalSeconds : Ipsec.Lifetime.DEFAULT_SECONDS,
             globalKilobytes != null ? globalKilobytes : Ipsec.Lifetime.DEFAULT_KILOBYTES);
         final Ipsec ipsec = buildIpsec(global);
+        final CryptoIkev2 ikev2Model = ikev2.build(this);
         final List<CryptoMap> maps = buildCryptoMaps(global);
         final List<EzvpnClient> ezvpnModels = buildEzvpns();
         final List<RsaPublicKey> keyModels = buildPubkeys();
@@ -319,6 +321,7 @@ final class ConfigBuilder extends Block
             List.copyOf(pools.values()),
             isakmp,
             ipsec,
+            ikev2Model,
             maps,
             ezvpnModels,
             keyModels,
@@ -623,10 +626,10 @@ final class ConfigBuilder extends Block
             {
                 warn(p.at, "profile " + p.name + " has no 'set transform-set': it cannot protect anything");
             }
-            if (p.ikev2Profile != null)
+            if (p.ikev2Profile != null && !ikev2.profiles.containsKey(p.ikev2Profile.name()))
             {
-                warn(p.ikev2Profile.where(), "ikev2-profile " + p.ikev2Profile.name() +
-                    " is not checked: crypto ikev2 blocks are not read yet");
+                warn(p.ikev2Profile.where(), "ikev2-profile " + p.ikev2Profile.name() + " is not a defined " +
+                    "'crypto ikev2 profile': this profile cannot negotiate with IKEv2");
             }
             profileModels.add(new Ipsec.Profile(
                 p.name,

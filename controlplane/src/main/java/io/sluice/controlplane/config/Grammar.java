@@ -76,6 +76,16 @@ final class Grammar
         new Mode<>("redundancy", "redundancy", () -> null, false);
     final Mode<SluiceBuilder> sluice =
         new Mode<>("sluice dataplane", "sluice dataplane", SluiceBuilder::new, false);
+    final Mode<Ikev2Commands.ProposalBuilder> ikev2Proposal =
+        new Mode<>("crypto ikev2 proposal", "crypto ikev2 proposal NAME", Ikev2Commands.ProposalBuilder::new, false);
+    final Mode<Ikev2Commands.PolicyBuilder> ikev2Policy =
+        new Mode<>("crypto ikev2 policy", "crypto ikev2 policy NAME", Ikev2Commands.PolicyBuilder::new, false);
+    final Mode<Ikev2Commands.KeyringBuilder> ikev2Keyring =
+        new Mode<>("crypto ikev2 keyring", "crypto ikev2 keyring NAME", Ikev2Commands.KeyringBuilder::new, false);
+    final Mode<Ikev2Commands.PeerBuilder> ikev2Peer =
+        new Mode<>("keyring peer", "peer NAME", Ikev2Commands.PeerBuilder::new, false);
+    final Mode<Ikev2Commands.ProfileBuilder> ikev2Profile =
+        new Mode<>("crypto ikev2 profile", "crypto ikev2 profile NAME", Ikev2Commands.ProfileBuilder::new, false);
     final Mode<Object> unsupported =
         new Mode<>("unsupported block", "", Object::new, true);
 
@@ -87,6 +97,7 @@ final class Grammar
         inertAndUnsupported();
         InterfaceCommands.register(this);
         CryptoCommands.register(this);
+        Ikev2Commands.register(this);
         VpdnCommands.register(this);
     }
 
@@ -94,7 +105,7 @@ final class Grammar
     List<Mode<?>> modes()
     {
         return List.of(global, iface, acl, policy, transformSet, profile, mapEntry, ezvpn, pubkeyChain, pubkey,
-            vpdnGroup, dialin, redundancy, sluice);
+            vpdnGroup, dialin, redundancy, sluice, ikev2Proposal, ikev2Policy, ikev2Keyring, ikev2Peer, ikev2Profile);
     }
 
     // ---------------------------------------------------------------- shared readers
@@ -564,7 +575,6 @@ final class Grammar
         unsupported("control-plane", true, "Sluice has no control-plane policing");
         unsupported("ipv6", false, "Sluice configures IPv4 only");
         unsupported("crypto dynamic-map", true, "dynamic crypto maps are not supported yet");
-        unsupported("crypto ikev2", true, "crypto ikev2 blocks are not read yet");
         unsupported("crypto pki", true, "Sluice has no PKI configuration yet");
         unsupported("crypto ca", true, "Sluice has no PKI configuration yet");
         unsupported("crypto key generate", false,

@@ -58,6 +58,7 @@ public final class RunningConfig
         });
         pubkeys(c.rsaPublicKeys());
         isakmp(c.isakmp());
+        ikev2(c.ikev2());
         ipsec(c.ipsec());
         for (final EzvpnClient e : c.ezvpnClients())
         {
@@ -188,6 +189,88 @@ public final class RunningConfig
             line("  quit");
         }
         bang();
+    }
+
+    private void ikev2(final CryptoIkev2 v2)
+    {
+        for (final CryptoIkev2.Proposal p : v2.proposals())
+        {
+            line("crypto ikev2 proposal " + p.name());
+            if (!p.encryptions().isEmpty())
+            {
+                line(" encryption " + String.join(" ", p.encryptions().stream().map(CryptoIkev2.Encryption::keyword)
+                    .toList()));
+            }
+            if (!p.integrities().isEmpty())
+            {
+                line(" integrity " + String.join(" ", p.integrities().stream().map(CryptoIkev2.Hash::keyword).toList()));
+            }
+            if (!p.prfs().isEmpty())
+            {
+                line(" prf " + String.join(" ", p.prfs().stream().map(CryptoIkev2.Hash::keyword).toList()));
+            }
+            if (!p.groups().isEmpty())
+            {
+                line(" group " + String.join(" ", p.groups().stream().map(String::valueOf).toList()));
+            }
+            bang();
+        }
+        for (final CryptoIkev2.Policy p : v2.policies())
+        {
+            line("crypto ikev2 policy " + p.name());
+            p.matchLocalAddress().ifPresent(a -> line(" match address local " + a));
+            if (!p.proposals().isEmpty())
+            {
+                line(" proposal " + String.join(" ", p.proposals()));
+            }
+            bang();
+        }
+        for (final CryptoIkev2.Keyring k : v2.keyrings())
+        {
+            line("crypto ikev2 keyring " + k.name());
+            for (final CryptoIkev2.KeyringPeer peer : k.peers())
+            {
+                line(" peer " + peer.name());
+                line("  address " + peer.address().address() + (peer.address().prefixLength() < 32 ? " " +
+                    peer.address().mask() : ""));
+                if (peer.localKey().equals(peer.remoteKey()))
+                {
+                    line("  pre-shared-key " + peer.localKey().value());
+                }
+                else
+                {
+                    line("  pre-shared-key local " + peer.localKey().value());
+                    line("  pre-shared-key remote " + peer.remoteKey().value());
+                }
+            }
+            bang();
+        }
+        for (final CryptoIkev2.Profile p : v2.profiles())
+        {
+            line("crypto ikev2 profile " + p.name());
+            for (final Ip4Subnet m : p.matchRemote())
+            {
+                line(" match identity remote address " + m.address() + (m.prefixLength() < 32 ? " " + m.mask() : ""));
+            }
+            line(" identity local " + p.localFqdn().map(f -> "fqdn " + f).orElse("address"));
+            line(" authentication local pre-share");
+            line(" authentication remote pre-share");
+            if (!p.keyring().isEmpty())
+            {
+                line(" keyring local " + p.keyring());
+            }
+            p.dpd().ifPresent(d -> line(" dpd " + d.seconds() + " " + d.retrySeconds() + " " + d.mode().keyword()));
+            if (p.lifetimeSeconds() != CryptoIkev2.Profile.DEFAULT_LIFETIME)
+            {
+                line(" lifetime " + p.lifetimeSeconds());
+            }
+            bang();
+        }
+        v2.cookieChallenge().ifPresent(n ->
+        {
+            line("crypto ikev2 cookie-challenge " + n);
+            bang();
+        });
     }
 
     private void isakmp(final Isakmp isakmp)

@@ -1,0 +1,458 @@
+package io.sluice.controlplane.ike.v2;
+
+import io.sluice.controlplane.config.Ip4;
+import io.sluice.controlplane.config.Ip4Subnet;
+import io.sluice.controlplane.config.Ipsec;
+import io.sluice.controlplane.config.Isakmp;
+import io.sluice.controlplane.ike.ChildSa;
+import io.sluice.controlplane.ike.IkeLog;
+import io.sluice.controlplane.ike.IkeUdpTransport;
+import io.sluice.dataplane.esp.EspEncryption;
+import io.sluice.dataplane.esp.EspIntegrity;
+import io.sluice.ffi.libc.NetNs;
+import io.sluice.ffi.testkit.NetnsLab;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Sluice's IKEv2 engine against strongSwan 5.9.8 (charon with kernel-libipsec; {@code encap = yes}
+ * fakes a NAT, so IKE floats to 4500 and ESP is UDP-encapsulated), each in its own network
+ * namespace joined by a veth pair; charon runs in its own mount namespace with a private /run and
+ * its own vici socket. PSK both ways with curve25519 and ecp256, AES-GCM and CBC+SHA256 children,
+ * liveness failure both ways, a child rekey both ways. strongSwan installs a child only after
+ * verifying our AUTH, and its own log of the ESP keys (chd level 4) must equal ours.
+ */
+class StrongSwanIkev2InteropTest
+{
+    private static final String CHARON = "/usr/lib/ipsec/charon";
+    private static final String SWANCTL = "/usr/sbin/swanctl";
+    private static final String SLUICE = "10.78.0.1";
+    private static final String SWAN = "10.78.0.2";
+    private static final String PSK = "interop-v2-psk-0123456789";
+    private static final String SLUICE_NET = "10.89.1.0/24";
+    private static final String SWAN_NET = "10.89.2.0/24";
+
+    private NetnsLab lab;
+    private Path dir;
+    private String nsSluice;
+    private String nsSwan;
+    private Process charon;
+    private IkeUdpTransport transport;
+    private Ikev2Engine engine;
+    private final List<String> sluiceLog = new CopyOnWriteArrayList<>();
+    private final List<ChildSa> children = new CopyOnWriteArrayList<>();
+    private final List<ChildSa> deleted = new CopyOnWriteArrayList<>();
+    private final List<String> order = new CopyOnWriteArrayList<>();
+    private final List<Long> dead = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException
+    {
+        String why = NetnsLab.unavailableReason();
+        if (why == null && !Files.isExecutable(Path.of(CHARON)))
+        {
+            why = "strongSwan not installed (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins " +
+                "libstrongswan-standard-plugins libstrongswan-extra-plugins)";
+        }
+        if (why == null && !Files.isExecutable(Path.of("/usr/bin/unshare")))
+        {
+            why = "unshare (util-linux) not installed";
+        }
+        if (why != null)
+        {
+            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
+        }
+        assumeTrue(why == null, why);
+        lab = NetnsLab.create();
+        nsSluice = lab.namespace("ike2");
+        nsSwan = lab.namespace("swan2");
+        lab.veth(nsSluice, SLUICE + "/24", nsSwan, SWAN + "/24");
+        lab.exec(nsSluice, "ip", "addr", "add", "10.89.1.1/24", "dev", "lo");
+        lab.exec(nsSwan, "ip", "addr", "add", "10.89.2.1/24", "dev", "lo");
+        dir = Files.createTempDirectory("sluice-swan2-");
+    }
+
+    @AfterEach
+    void tearDown() throws IOException
+    {
+        if (transport != null)
+        {
+            transport.close();
+        }
+        if (charon != null)
+        {
+            charon.descendants().forEach(ProcessHandle::destroyForcibly);
+            charon.destroyForcibly();
+        }
+        if (lab != null)
+        {
+            lab.close();
+        }
+        if (dir != null)
+        {
+            try (var files = Files.walk(dir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    @Test
+    void sluiceInitiatesWithCurve25519AndAnAesGcmChild() throws Exception
+    {
+        startCharon("aes256gcm16-prfsha256-x25519", "aes256gcm16", 0);
+        startSluice(Pair.gcm(31), set(EspEncryption.AES_GCM_256, EspIntegrity.NONE), 0, null);
+        engine.initiate(new InetSocketAddress(Pair.ip(SWAN), 500));
+        final ChildSa child = awaitChild(1);
+        assertStrongSwanAgrees(child, true, "AES_GCM_16-256", "AES_GCM_16-256/PRF_HMAC_SHA2_256/CURVE_25519");
+    }
+
+    @Test
+    void strongSwanInitiatesWithEcp256AndAnAesCbcSha256Child() throws Exception
+    {
+        startCharon("aes256-sha256-ecp256", "aes128-sha256", 0);
+        startSluice(Pair.cbc(19), set(EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA256_128), 0, null);
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        final ChildSa child = awaitChild(1);
+        assertStrongSwanAgrees(child, false, "AES_CBC-128/HMAC_SHA2_256_128",
+            "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256");
+    }
+
+    @Test
+    void childRekeysBothWaysMakeBeforeBreak() throws Exception
+    {
+        startCharon("aes256gcm16-prfsha256-x25519", "aes128-sha256-ecp256", 0);
+        startSluice(Pair.gcm(31), set(EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA256_128), 19, null);
+        engine.initiate(new InetSocketAddress(Pair.ip(SWAN), 500));
+        final ChildSa first = awaitChild(1);
+        assertStrongSwanAgrees(first, true, "AES_CBC-128/HMAC_SHA2_256_128", null);
+
+        engine.rekeyChild(Pair.ip(SWAN));
+        final ChildSa second = awaitChild(2);
+        await(() -> deleted.contains(first), 10_000, "the old child deleted");
+        assertTrue(order.indexOf("up " + ChildSa.spiText(second.spiIn())) <
+            order.indexOf("down " + ChildSa.spiText(first.spiIn())), order.toString());
+        assertEquals(19, second.pfsGroup());
+        awaitOnlyChild(second);
+
+        swanctl("--rekey", "--child", "net");
+        final ChildSa third = awaitChild(3);
+        await(() -> deleted.contains(second), 10_000, "strongSwan's delete of the old child");
+        assertNotEquals(second.spiIn(), third.spiIn());
+        awaitOnlyChild(third);
+        assertEquals(List.of(third), engine.childSas());
+        assertStrongSwanAgrees(third, false, "AES_CBC-128/HMAC_SHA2_256_128", null);
+    }
+
+    @Test
+    void strongSwansLivenessChecksAreAnsweredAndAStoppedSluiceIsDeclaredDead() throws Exception
+    {
+        startCharon("aes256gcm16-prfsha256-x25519", "aes256gcm16", 1);
+        startSluice(Pair.gcm(31), set(EspEncryption.AES_GCM_256, EspIntegrity.NONE), 0, null);
+        engine.initiate(new InetSocketAddress(Pair.ip(SWAN), 500));
+        awaitChild(1);
+        await(() -> engine.counters().livenessAnswered() >= 2, 8000, "strongSwan's liveness checks answered");
+        assertTrue(swanctl("--list-sas").contains("ESTABLISHED"));
+        transport.close();
+        transport = null;
+        await(() -> !swanctl("--list-sas").contains("ESTABLISHED"), 15_000, "strongSwan's DPD to give up");
+        assertTrue(Files.readString(dir.resolve("charon.log")).contains("giving up after"),
+            tail(Files.readString(dir.resolve("charon.log"))));
+    }
+
+    @Test
+    void sluicesLivenessChecksDeclareAKilledStrongSwanDead() throws Exception
+    {
+        startCharon("aes256gcm16-prfsha256-x25519", "aes256gcm16", 0);
+        startSluice(Pair.gcm(31), set(EspEncryption.AES_GCM_256, EspIntegrity.NONE), 0,
+            new Ikev2Settings.Dpd(2000, 1000, Isakmp.DpdMode.PERIODIC));
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        awaitChild(1);
+        await(() -> engine.counters().livenessAcks() >= 1, 5000, "strongSwan answers our liveness check");
+        final long pid = charon.pid();
+        assertEquals("charon", Files.readString(Path.of("/proc/" + pid + "/comm")).trim());
+        charon.destroyForcibly();
+        assertTrue(charon.waitFor(5, TimeUnit.SECONDS));
+        await(() -> !dead.isEmpty(), 15_000, "peer declared dead");
+        assertTrue(sluiceLog.contains("%CRYPTO-5-SESSION_STATUS: Crypto tunnel is DOWN. Peer " + SWAN + ":4500 Id: " +
+            SWAN), String.join("\n", sluiceLog));
+        assertTrue(engine.childSas().isEmpty());
+        assertEquals(0, engine.ikeSaCount());
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private static Ipsec.TransformSet set(final EspEncryption e, final EspIntegrity i)
+    {
+        return new Ipsec.TransformSet("ts", e, i, Ipsec.EncapsulationMode.TUNNEL);
+    }
+
+    private void startSluice(final Ikev2Settings.Proposal proposal, final Ipsec.TransformSet ts, final int pfs,
+        final Ikev2Settings.Dpd dpd) throws IOException
+    {
+        final Ikev2Settings.ChildPolicy child = new Ikev2Settings.ChildPolicy(List.of(ts),
+            new Ipsec.Lifetime(3600, 4_608_000), pfs, Pair.ts(SLUICE_NET), Pair.ts(SWAN_NET));
+        final Ikev2Settings settings = Ikev2Settings.builder(Pair.ip(SLUICE)).proposal(proposal)
+            .peer(Ikev2Settings.Peer.psk(Ip4Subnet.host(Ip4.parse(SWAN)), PSK, child)).dpd(dpd).retransmit(1000, 4)
+            .build();
+        try (NetNs ignored = NetNs.enter(nsSluice))
+        {
+            transport = IkeUdpTransport.open(Pair.ip(SLUICE), 500, 4500);
+        }
+        final IkeUdpTransport t = transport;
+        engine = new Ikev2Engine(settings, t::send, new Ikev2Engine.Listener()
+        {
+            @Override
+            public void childSaEstablished(final ChildSa sa)
+            {
+                children.add(sa);
+                order.add("up " + ChildSa.spiText(sa.spiIn()));
+            }
+
+            @Override
+            public void childSaDeleted(final ChildSa sa, final String reason)
+            {
+                deleted.add(sa);
+                order.add("down " + ChildSa.spiText(sa.spiIn()));
+            }
+
+            @Override
+            public void peerDead(final InetSocketAddress peer)
+            {
+                dead.add(now());
+            }
+        }, IkeLog.to(sluiceLog::add, true), StrongSwanIkev2InteropTest::now, new SecureRandom());
+        transport.start(engine, 50, "ike2-" + nsSluice);
+    }
+
+    private static long now()
+    {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+
+    private void startCharon(final String ike, final String esp, final int dpdDelay) throws Exception
+    {
+        final Path conf = dir.resolve("strongswan.conf");
+        Files.writeString(conf, """
+            charon {
+              filelog {
+                interop {
+                  path = %1$s/charon.log
+                  time_format = %%T
+                  default = 1
+                  ike = 2
+                  chd = 4
+                  cfg = 1
+                  enc = 1
+                  net = 1
+                  flush_line = yes
+                }
+              }
+              load = random nonce openssl aes sha1 sha2 hmac gmp curve25519 kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
+              retransmit_timeout = 1.0
+              retransmit_base = 1.4
+              retransmit_tries = 2
+              plugins {
+                vici {
+                  socket = unix://%1$s/charon.vici
+                }
+              }
+            }
+            swanctl {
+              socket = unix://%1$s/charon.vici
+            }
+            """.formatted(dir));
+        Files.writeString(dir.resolve("swanctl.conf"), """
+            connections {
+              sluice {
+                version = 2
+                mobike = no
+                local_addrs = %s
+                remote_addrs = %s
+                proposals = %s
+                encap = yes
+                dpd_delay = %ds
+                local {
+                  auth = psk
+                  id = %s
+                }
+                remote {
+                  auth = psk
+                  id = %s
+                }
+                children {
+                  net {
+                    local_ts = %s
+                    remote_ts = %s
+                    esp_proposals = %s
+                    mode = tunnel
+                    start_action = none
+                    dpd_action = clear
+                  }
+                }
+              }
+            }
+            secrets {
+              ike-sluice {
+                id = %s
+                secret = "%s"
+              }
+            }
+            """.formatted(SWAN, SLUICE, ike, dpdDelay, SWAN, SLUICE, SWAN_NET, SLUICE_NET, esp, SLUICE, PSK));
+        charon = lab.spawn(nsSwan, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
+            "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
+        await(() -> Files.exists(dir.resolve("charon.vici")) &&
+            NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
+            10_000, "charon's vici socket");
+        swanctl("--load-all", "--file", dir.resolve("swanctl.conf").toString());
+    }
+
+    private String swanctl(final String... args)
+    {
+        final List<String> cmd = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
+            SWANCTL));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--uri", "unix://" + dir.resolve("charon.vici")));
+        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
+        if (r.status() != 0)
+        {
+            throw new AssertionError("swanctl " + String.join(" ", args) + " failed (" + r.status() + "): " + r.output() +
+                diagnostics());
+        }
+        return r.output();
+    }
+
+    private ChildSa awaitChild(final int n) throws Exception
+    {
+        await(() -> children.size() >= n, 15_000, "Sluice's child SA number " + n);
+        return children.get(n - 1);
+    }
+
+    /** strongSwan lists exactly one installed child, with the SPIs of {@code child}. */
+    private void awaitOnlyChild(final ChildSa child) throws Exception
+    {
+        final String in = String.format("in  %08x", child.spiOut());
+        await(() -> {
+            final String sas = swanctl("--list-sas");
+            return sas.contains(in) && sas.split("INSTALLED", -1).length == 2;
+        }, 10_000, "strongSwan to show only the child with SPIs " + child);
+    }
+
+    private void await(final BooleanSupplier condition, final long millis, final String what) throws Exception
+    {
+        final long until = now() + millis;
+        while (!condition.getAsBoolean())
+        {
+            if (now() > until)
+            {
+                throw new AssertionError("timed out waiting for " + what + diagnostics());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** strongSwan lists the IKE SA established and the child installed with our SPIs and our keys. */
+    private void assertStrongSwanAgrees(final ChildSa child, final boolean sluiceInitiatedChild, final String esp,
+        final String ike) throws Exception
+    {
+        final String in = String.format("in  %08x", child.spiOut());
+        await(() -> swanctl("--list-sas").contains(in), 5000, "strongSwan's child with our SPIs");
+        final String sas = swanctl("--list-sas");
+        System.out.println("swanctl --list-sas:\n" + sas + "Sluice: " + child + "\n" + engine.showCryptoIkev2Sa(true));
+        assertTrue(sas.contains("ESTABLISHED, IKEv2"), sas + diagnostics());
+        if (ike != null)
+        {
+            assertTrue(sas.contains(ike), sas);
+        }
+        assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:" + esp), sas + diagnostics());
+        final Matcher inSpi = Pattern.compile("\\bin\\s+([0-9a-f]{8})").matcher(sas);
+        final Matcher outSpi = Pattern.compile("\\bout\\s+([0-9a-f]{8})").matcher(sas);
+        boolean found = false;
+        while (inSpi.find() && outSpi.find())
+        {
+            found |= Long.parseLong(inSpi.group(1), 16) == child.spiOut() &&
+                Long.parseLong(outSpi.group(1), 16) == child.spiIn();
+        }
+        assertTrue(found, "strongSwan's in SPI is our out, its out our in:\n" + sas);
+        assertTrue(child.udpEncapsulated());
+        assertTrue(engine.showCryptoIkev2Sa(false).contains("READY"));
+
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        final HexFormat hex = HexFormat.of();
+        final String encI = hex.formatHex(loggedKey(charonLog, "encryption initiator key"));
+        final String encR = hex.formatHex(loggedKey(charonLog, "encryption responder key"));
+        final String intI = child.integrity() == EspIntegrity.NONE ? "" :
+            hex.formatHex(loggedKey(charonLog, "integrity initiator key"));
+        final String intR = child.integrity() == EspIntegrity.NONE ? "" :
+            hex.formatHex(loggedKey(charonLog, "integrity responder key"));
+        final byte[] i2r = sluiceInitiatedChild ? child.keyOut() : child.keyIn();
+        final byte[] r2i = sluiceInitiatedChild ? child.keyIn() : child.keyOut();
+        assertEquals(encI + intI, hex.formatHex(i2r), "initiator-to-responder keys");
+        assertEquals(encR + intR, hex.formatHex(r2i), "responder-to-initiator keys");
+    }
+
+    /** The last key charon logged with %B: "NAME => N bytes @ 0x..." then rows "   0: 3A 4B ...". */
+    private static byte[] loggedKey(final String log, final String name)
+    {
+        final int at = log.lastIndexOf(name + " => ");
+        assertTrue(at >= 0, "charon did not log '" + name + "'");
+        final String[] lines = log.substring(at).split("\n");
+        final Matcher size = Pattern.compile("=> (\\d+) bytes").matcher(lines[0]);
+        assertTrue(size.find(), lines[0]);
+        final int n = Integer.parseInt(size.group(1));
+        final StringBuilder hex = new StringBuilder();
+        final Pattern row = Pattern.compile("\\s+\\d+: ((?:[0-9A-F]{2} ){1,16})");
+        for (int i = 1; i < lines.length && hex.length() < 2 * n; i++)
+        {
+            final Matcher m = row.matcher(lines[i]);
+            if (!m.find())
+            {
+                break;
+            }
+            hex.append(m.group(1).replace(" ", ""));
+        }
+        return HexFormat.of().parseHex(hex.substring(0, Math.min(hex.length(), 2 * n)));
+    }
+
+    private String diagnostics()
+    {
+        String charonLog;
+        try
+        {
+            charonLog = Files.readString(dir.resolve("charon.log"));
+        }
+        catch (final IOException e)
+        {
+            charonLog = "(no charon log: " + e.getMessage() + ")";
+        }
+        return "\n--- Sluice counters ---\n" + (engine != null ? engine.counters() : "") + "\n--- Sluice log ---\n" +
+            String.join("\n", sluiceLog) + "\n--- charon log (tail) ---\n" + tail(charonLog);
+    }
+
+    private static String tail(final String text)
+    {
+        return text.length() > 12000 ? text.substring(text.length() - 12000) : text;
+    }
+}
