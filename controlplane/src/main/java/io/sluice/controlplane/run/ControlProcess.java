@@ -382,6 +382,14 @@ public final class ControlProcess implements AutoCloseable
             case "show crypto isakmp sa":
                 return ike == null ? "IPv4 Crypto ISAKMP SA\ndst             src             state          conn-id status\n" :
                     ike.showCryptoIsakmpSa();
+            case "show crypto ikev2 sa", "show crypto ikev2 sa detailed":
+                return ike == null ? " IPv4 Crypto IKEv2  SA\n" : ike.showCryptoIkev2Sa(c.endsWith("detailed"));
+            case "debug crypto ikev2":
+                if (ike != null)
+                {
+                    ike.debug(true);
+                }
+                return "Crypto IKEv2 debugging is on\n";
             case "undebug all", "no debug all":
                 debugIpsec = false;
                 if (ike != null)

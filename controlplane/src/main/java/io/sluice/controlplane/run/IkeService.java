@@ -44,6 +44,9 @@ final class IkeService implements Ikev1Engine.Listener
     private final Consumer<String> log;
     private final List<SaSpec> sas;
     private final Ikev1Engine engine;
+    /** IKEv2, for the peers of GRE tunnels whose IPsec profile says {@code set ikev2-profile}; null without. */
+    private final io.sluice.controlplane.ike.v2.Ikev2Engine v2;
+    private final java.util.Set<Integer> v2Peers = new java.util.HashSet<>();
     private final DebugLog ikeLog;
     private final java.util.Map<Integer, Long> retryAt = new java.util.HashMap<>();
 
@@ -122,6 +125,41 @@ final class IkeService implements Ikev1Engine.Listener
         }
         this.engine = new Ikev1Engine(b.build(), this::send, this, ikeLog, System::currentTimeMillis,
             new SecureRandom());
+        for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
+        {
+            config.interfaceNamed(p.tunnel()).flatMap(InterfaceConfig::tunnel).flatMap(InterfaceConfig.Tunnel::protection)
+                .flatMap(prot -> config.ipsec().profile(prot.profile())).flatMap(Ipsec.Profile::ikev2Profile)
+                .ifPresent(name -> v2Peers.add(p.peer()));
+        }
+        final IkeService self = this;
+        this.v2 = v2Peers.isEmpty() ? null : new io.sluice.controlplane.ike.v2.Ikev2Engine(
+            io.sluice.controlplane.ike.v2.Ikev2Settings.fromConfig(config, local), this::send,
+            new io.sluice.controlplane.ike.v2.Ikev2Engine.Listener()
+            {
+                @Override
+                public void ikeSaEstablished(final InetSocketAddress peer, final String peerId)
+                {
+                    self.phase1Established(peer, peerId);
+                }
+
+                @Override
+                public void childSaEstablished(final ChildSa sa)
+                {
+                    self.childSaEstablished(sa);
+                }
+
+                @Override
+                public void childSaDeleted(final ChildSa sa, final String reason)
+                {
+                    self.childSaDeleted(sa, reason);
+                }
+
+                @Override
+                public void peerDead(final InetSocketAddress peer)
+                {
+                    self.peerDead(peer);
+                }
+            }, ikeLog, System::currentTimeMillis, new SecureRandom());
     }
 
     private static InetAddress address(final int ip)
@@ -151,6 +189,16 @@ final class IkeService implements Ikev1Engine.Listener
         return engine.showCryptoIsakmpSa();
     }
 
+    String showCryptoIkev2Sa(final boolean detailed)
+    {
+        return v2 == null ? " IPv4 Crypto IKEv2  SA\n" : v2.showCryptoIkev2Sa(detailed);
+    }
+
+    private boolean usesV2(final int peer)
+    {
+        return v2 != null && v2Peers.contains(peer);
+    }
+
     /** Starts phase 1 with every peer the configuration names. */
     void initiateAll()
     {
@@ -162,7 +210,15 @@ final class IkeService implements Ikev1Engine.Listener
 
     private void initiate(final int peer)
     {
-        if (!engine.established(address(peer)))
+        if (usesV2(peer))
+        {
+            if (!v2.established(address(peer)))
+            {
+                log.accept("IKEv2: initiating with " + new Ip4(peer));
+                v2.initiate(new InetSocketAddress(address(peer), Ikev1Engine.IKE_PORT));
+            }
+        }
+        else if (!engine.established(address(peer)))
         {
             log.accept("IKE: initiating with " + new Ip4(peer));
             engine.initiate(new InetSocketAddress(address(peer), Ikev1Engine.IKE_PORT));
@@ -174,7 +230,14 @@ final class IkeService implements Ikev1Engine.Listener
     void idle(final int peer)
     {
         log.accept("IKE: " + new Ip4(peer) + " silent while we send: DPD on demand");
-        engine.idle(address(peer));
+        if (usesV2(peer))
+        {
+            v2.idle(address(peer));
+        }
+        else
+        {
+            engine.idle(address(peer));
+        }
     }
 
     /** {@code clear crypto sa}: every IKE SA and its children deleted (with notifications); new ones follow. */
@@ -182,6 +245,10 @@ final class IkeService implements Ikev1Engine.Listener
     {
         for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
         {
+            if (usesV2(p.peer()))
+            {
+                v2.clear(address(p.peer()));
+            }
             engine.clear(address(p.peer()));
             retryAt.put(p.peer(), System.currentTimeMillis() + 500);
         }
@@ -190,6 +257,10 @@ final class IkeService implements Ikev1Engine.Listener
     void tick(final long nowMillis)
     {
         engine.tick(nowMillis);
+        if (v2 != null)
+        {
+            v2.tick(nowMillis);
+        }
         for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
         {
             final Long at = retryAt.get(p.peer());
@@ -202,7 +273,8 @@ final class IkeService implements Ikev1Engine.Listener
 
     private boolean hasChild(final int peer)
     {
-        return engine.childSas().stream().anyMatch(c -> ip(c.peer().getAddress()) == peer);
+        final List<ChildSa> children = usesV2(peer) ? v2.childSas() : engine.childSas();
+        return children.stream().anyMatch(c -> ip(c.peer().getAddress()) == peer);
     }
 
     /** A punted IPv4 packet carrying UDP to port 500 or 4500. */
@@ -223,7 +295,21 @@ final class IkeService implements Ikev1Engine.Listener
         final int dport = b.getShort(ihl + 2) & 0xffff;
         final int udpLength = Math.min(b.getShort(ihl + 4) & 0xffff, packet.length - ihl);
         final byte[] payload = java.util.Arrays.copyOfRange(packet, ihl + 8, ihl + Math.max(8, udpLength));
-        engine.receive(payload, new InetSocketAddress(address(src), sport), dport);
+        // the ISAKMP header's version (RFC 7296 3.1: major version 2) says which engine: after the non-ESP marker on 4500
+        final int header = dport == Ikev1Engine.NAT_T_PORT ? 4 : 0;
+        final boolean isV2 = payload.length > header + 17 && ((payload[header + 17] >> 4) & 0xf) == 2;
+        if (isV2 && v2 != null)
+        {
+            v2.receive(payload, new InetSocketAddress(address(src), sport), dport);
+        }
+        else if (!isV2)
+        {
+            engine.receive(payload, new InetSocketAddress(address(src), sport), dport);
+        }
+        else
+        {
+            log.accept("IKE: an IKEv2 message from " + new Ip4(src) + " but no peer is configured for IKEv2; dropped");
+        }
     }
 
     /** The engine's datagram as an IPv4/UDP packet the dataplane routes out. */

@@ -273,6 +273,77 @@ class RunNamespaceTest
         }
     }
 
+    static String ikev2Config(final String host, final String lan, final String lanIp, final String wan,
+        final String wanIp, final String peerIp, final String tunnelIp, final String remoteLan, final String psk)
+    {
+        return """
+            hostname %s
+            crypto ikev2 proposal PROP
+             encryption aes-gcm-256
+             prf sha256
+             group 31
+            crypto ikev2 keyring KR
+             peer far
+              address %s
+              pre-shared-key %s
+            crypto ikev2 profile PROF
+             match identity remote address %s 255.255.255.255
+             authentication local pre-share
+             authentication remote pre-share
+             keyring local KR
+            crypto ipsec transform-set TS esp-gcm 256
+             mode transport
+            crypto ipsec profile IPP
+             set transform-set TS
+             set ikev2-profile PROF
+            interface %s
+             ip address %s 255.255.255.0
+            interface %s
+             ip address %s 255.255.255.0
+            interface Tunnel0
+             ip address %s 255.255.255.252
+             tunnel source %s
+             tunnel destination %s
+             tunnel protection ipsec profile IPP
+            ip route %s 255.255.255.0 Tunnel0
+            """.formatted(host, peerIp, psk, peerIp, lan, lanIp, wan, wanIp, tunnelIp, wan, peerIp, remoteLan);
+    }
+
+    @Test
+    void twoGatewaysProtectTheirGreTunnelWithIkev2(@TempDir final Path dir) throws Exception
+    {
+        final String a = lab.namespace("ha");
+        final String g1 = lab.namespace("g1");
+        final String g2 = lab.namespace("g2");
+        final String b = lab.namespace("hb");
+        final String[] la = lab.veth(a, "10.1.0.10/24", g1, null);
+        final String[] wan = lab.veth(g1, null, g2, null);
+        final String[] lb = lab.veth(g2, null, b, "10.2.0.10/24");
+        lab.exec(a, "ip", "route", "add", "default", "via", "10.1.0.1");
+        lab.exec(b, "ip", "route", "add", "default", "via", "10.2.0.1");
+        final Path ca = dir.resolve("gw-a.conf");
+        final Path cb = dir.resolve("gw-b.conf");
+        Files.writeString(ca, ikev2Config("gw-a", la[1], "10.1.0.1", wan[0], "192.0.2.1", "192.0.2.2", "172.16.0.1",
+            "10.2.0.0", "v2-secret-77"));
+        Files.writeString(cb, ikev2Config("gw-b", lb[0], "10.2.0.1", wan[1], "192.0.2.2", "192.0.2.1", "172.16.0.2",
+            "10.1.0.0", "v2-secret-77"));
+        start(g1, ca);
+        start(g2, cb);
+        await(logs.get(0), "installed on Tunnel0", 1, 60);
+        await(logs.get(1), "installed on Tunnel0", 1, 60);
+        lab.tryExec(a, "ping", "-c", "2", "-i", "0.3", "-W", "1", "10.2.0.10");
+        final String ping = lab.exec(a, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10");
+        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + logs);
+        final String ikev2 = ctl(g1, "show", "crypto", "ikev2", "sa");
+        assertTrue(ikev2.contains("192.0.2.2"), ikev2);
+        final String sa = ctl(g1, "show", "crypto", "ipsec", "sa");
+        assertTrue(sa.contains("in use settings ={Transport, }") && encaps(sa) >= 3, sa);
+        for (final String log : logs.stream().map(StringBuffer::toString).toList())
+        {
+            assertFalse(log.contains("v2-secret-77"), "no key in the log");
+        }
+    }
+
     private static Path dataplaneRunDir(final String ns) throws Exception
     {
         return io.sluice.dataplane.run.RunDirectory.forNamespace(ns);
