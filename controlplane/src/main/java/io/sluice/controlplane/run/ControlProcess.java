@@ -74,8 +74,7 @@ public final class ControlProcess implements AutoCloseable
                 String.join("\n  ", plan.errors()));
         }
         plan.notes().forEach(ControlProcess::log);
-        this.ipc = new IpcContext().aeronDirectoryName(runDir.resolve(RunDirectory.AERON).toString())
-            .embeddedDriver(false).start();
+        this.ipc = RunDirectory.ipcContext(runDir).embeddedDriver(false).start(); // the dataplane's driver
         this.proxy = ipc.programProxy();
         this.events = ipc.eventAdapter(new Events());
         this.inject = ipc.injectProxy();

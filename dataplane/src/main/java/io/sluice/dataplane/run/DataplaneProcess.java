@@ -37,7 +37,7 @@ import java.util.concurrent.CountDownLatch;
  * next one's state. SIGTERM: worker stopped, XDP programs detached, SAs' keys zeroed, Aeron
  * directory removed.
  * <pre>
- * sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpu N]
+ * sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpu N] [--backend afxdp|tun]
  * </pre>
  */
 public final class DataplaneProcess implements AutoCloseable
@@ -48,7 +48,8 @@ public final class DataplaneProcess implements AutoCloseable
     private final Umem umem;
     private final FramePool pool;
     private final Dataplane dp;
-    private final Map<String, XdpPort> ports = new LinkedHashMap<>();
+    private final Map<String, io.sluice.dataplane.port.Port> ports = new LinkedHashMap<>();
+    private final java.lang.foreign.Arena arena;
     private final CountersFile counters;
     private final DirectProgram program;
     private final IpcContext ipc;
@@ -71,15 +72,34 @@ public final class DataplaneProcess implements AutoCloseable
 
     public DataplaneProcess(final Path runDir, final List<String> interfaces, final int cpu) throws Exception
     {
+        this(runDir, interfaces, cpu, false);
+    }
+
+    /**
+     * @param tun the TUN backend: each interface is a TUN device Sluice creates (IP packets to and
+     *            from this machine's kernel), instead of an AF_XDP socket on an Ethernet device
+     */
+    public DataplaneProcess(final Path runDir, final List<String> interfaces, final int cpu, final boolean tun)
+        throws Exception
+    {
         this.runDir = runDir;
-        this.umem = Umem.allocate(2048, 16384, 256, false);
-        this.pool = XdpPort.poolFor(umem);
+        this.umem = tun ? null : Umem.allocate(2048, 16384, 256, false);
+        this.arena = tun ? java.lang.foreign.Arena.ofShared() : null;
+        this.pool = tun ? new FramePool(arena.allocate(2048L * 16384, 4096), 2048, 256) : XdpPort.poolFor(umem);
         this.dp = new Dataplane(pool, Dataplane.Context.defaults());
         final XskSocket.Config config = new XskSocket.Config(2048, 2048, 2048, 2048, XskSocket.CopyMode.AUTO, true, 256);
         try
         {
             for (final String ifname : interfaces)
             {
+                if (tun)
+                {
+                    final io.sluice.dataplane.io.tun.TunPort port = io.sluice.dataplane.io.tun.TunPort.open(ifname, pool);
+                    ports.put(ifname, port);
+                    dp.addIpPort(ifname, port);
+                    log("interface " + ifname + ": TUN device created (the kernel's side of it is yours to address)");
+                    continue;
+                }
                 final XdpPort port = XdpPort.open(ifname, 0, umem, pool, XdpSelection.everything(), config, false);
                 ports.put(ifname, port);
                 dp.addEthernet(ifname, port, NetIf.hardwareAddress(ifname));
@@ -90,8 +110,9 @@ public final class DataplaneProcess implements AutoCloseable
             this.program = new DirectProgram(dp, (sa, raised) -> saEvents.add(new long[]{sa.spi(),
                 sa.direction() == io.sluice.dataplane.esp.SecurityAssociation.Direction.INBOUND ? 0 : 1, raised}),
                 DataplaneProcess::log);
-            this.ipc = new IpcContext().aeronDirectoryName(runDir.resolve(RunDirectory.AERON).toString())
-                .embeddedDriver(true).start();
+            this.ipc = RunDirectory.ipcContext(runDir).start();
+            log(ipc.embeddedDriver() ? "Aeron media driver embedded, directory " + ipc.aeronDirectoryName() :
+                "Aeron media driver external, directory " + ipc.aeronDirectoryName());
             this.adapter = ipc.programAdapter(new ProgramBridge(program, DataplaneProcess::log, idle));
             this.events = ipc.eventProxy();
             this.injects = ipc.injectAdapter((kind, ifname, nextHop, packet) ->
@@ -287,11 +308,15 @@ public final class DataplaneProcess implements AutoCloseable
         {
             ipc.close();
         }
-        ports.values().forEach(XdpPort::close);
+        ports.values().forEach(io.sluice.dataplane.port.Port::close);
         ports.clear();
-        if (umem.socketCount() == 0)
+        if (umem != null && umem.socketCount() == 0)
         {
             umem.close();
+        }
+        if (arena != null)
+        {
+            arena.close();
         }
         if (counters != null)
         {
@@ -305,10 +330,20 @@ public final class DataplaneProcess implements AutoCloseable
         Path runDir = null;
         List<String> interfaces = List.of();
         int cpu = -1;
+        boolean tun = false;
         for (int i = 0; i < args.length; i++)
         {
             switch (args[i])
             {
+                case "--backend" ->
+                {
+                    final String backend = args[++i];
+                    if (!backend.equals("afxdp") && !backend.equals("tun"))
+                    {
+                        throw new IllegalArgumentException("io backend " + backend + ": afxdp or tun");
+                    }
+                    tun = backend.equals("tun");
+                }
                 case "--run-dir" -> runDir = Path.of(args[++i]);
                 case "--interfaces" -> interfaces = List.of(args[++i].split(","));
                 case "--cpu" -> cpu = Integer.parseInt(args[++i]);
@@ -321,7 +356,7 @@ public final class DataplaneProcess implements AutoCloseable
         }
         Files.writeString(runDir.resolve("dataplane.pid"), ProcessHandle.current().pid() + "\n");
         final CountDownLatch stop = new CountDownLatch(1);
-        final DataplaneProcess process = new DataplaneProcess(runDir, interfaces, cpu);
+        final DataplaneProcess process = new DataplaneProcess(runDir, interfaces, cpu, tun);
         final Thread hook = new Thread(() ->
         {
             log("stopping");

@@ -22,6 +22,21 @@ public final class RunDirectory
     {
     }
 
+    /**
+     * The IPC settings of a gateway: by default the dataplane embeds the Aeron media driver with
+     * its directory inside the run directory; with {@code -Dsluice.ipc.embedded.driver=false} an
+     * external driver is used, at {@code -Dsluice.ipc.dir} (which it must have created).
+     */
+    public static io.sluice.dataplane.ipc.IpcContext ipcContext(final Path runDir)
+    {
+        final io.sluice.dataplane.ipc.IpcContext ipc = new io.sluice.dataplane.ipc.IpcContext();
+        if (ipc.embeddedDriver() || System.getProperty(io.sluice.dataplane.ipc.IpcContext.DIR_PROP) == null)
+        {
+            ipc.aeronDirectoryName(runDir.resolve(AERON).toString());
+        }
+        return ipc;
+    }
+
     /** The directory for the network namespace this process is in. */
     public static Path forCurrentNamespace() throws IOException
     {

@@ -71,10 +71,10 @@ public final class RunMain
             return 1;
         }
         final DataplaneSettings settings = parsed.config().dataplane();
-        if (settings.backend() != DataplaneSettings.IoBackend.AFXDP)
+        if (settings.backend() == DataplaneSettings.IoBackend.DPDK)
         {
-            System.err.println(configFile + ": io backend " + settings.backend().keyword() +
-                ": only afxdp is available to 'sluice run' so far");
+            System.err.println(configFile + ": io backend dpdk: not available to 'sluice run' yet; use afxdp (the " +
+                "default) or tun");
             return 1;
         }
         if (settings.interfaces().isEmpty())
@@ -149,7 +149,8 @@ public final class RunMain
             }
             log("starting the dataplane on " + String.join(", ", settings.interfaces()));
             dataplane = new ProcessBuilder(java("dataplane", "--run-dir", runDir.toString(), "--interfaces",
-                String.join(",", settings.interfaces()), "--cpu", String.valueOf(cpu))).inheritIO().start();
+                String.join(",", settings.interfaces()), "--cpu", String.valueOf(cpu), "--backend",
+                settings.backend().keyword())).inheritIO().start();
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(runDir.resolve("dataplane.ready")))
             {

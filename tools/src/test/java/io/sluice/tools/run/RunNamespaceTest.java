@@ -344,6 +344,30 @@ class RunNamespaceTest
         }
     }
 
+    @Test
+    void theTunBackendCarriesTheKernelsPacketsToTheGatewayAndBack(@TempDir final Path dir) throws Exception
+    {
+        final String g = lab.namespace("gt");
+        final String tun = "t" + lab.id() + "l";
+        final Path config = dir.resolve("tun.conf");
+        Files.writeString(config, """
+            hostname gw-tun
+            interface %s
+             ip address 10.9.0.1 255.255.255.0
+            sluice dataplane
+             io backend tun
+            """.formatted(tun));
+        start(g, config);
+        await(logs.get(0), "stale ones removed", 1, 60);
+        assertTrue(logs.get(0).toString().contains("TUN device created"), logs.get(0).toString());
+        lab.exec(g, "ip", "addr", "add", "10.9.0.2/24", "dev", tun);
+        lab.exec(g, "ip", "link", "set", tun, "up");
+        final String ping = lab.exec(g, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.9.0.1");
+        assertTrue(ping.contains(" 0% packet loss"), "Sluice answers on its TUN interface: " + ping + logs);
+        final String interfaces = ctl(g, "show", "interfaces");
+        assertTrue(interfaces.matches("(?s).*\\b[3-9] packets input.*"), interfaces);
+    }
+
     private static Path dataplaneRunDir(final String ns) throws Exception
     {
         return io.sluice.dataplane.run.RunDirectory.forNamespace(ns);
