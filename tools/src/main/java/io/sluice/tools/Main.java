@@ -32,6 +32,7 @@ public final class Main
                 case "check" -> io.sluice.controlplane.config.CheckMain.run(rest);
                 case "run" -> io.sluice.tools.run.RunMain.run(rest);
                 case "ctl" -> io.sluice.tools.run.CtlMain.run(rest);
+                case "pktgen" -> io.sluice.tools.pktgen.PktgenMain.run(rest);
                 case "dataplane" -> io.sluice.dataplane.run.DataplaneProcess.run(rest);
                 case "control" -> io.sluice.controlplane.run.ControlProcess.run(rest);
                 default ->
