@@ -83,6 +83,8 @@ final class IkeSa
         byte[] keyOut;
         boolean done;
         long doneAt;
+        /** The inbound SPI of the child SA this quick mode replaces (make-before-break), 0 for none. */
+        long rekeys;
         final Pending pending = new Pending();
 
         QuickMode(final int messageId, final boolean initiator)
@@ -133,6 +135,10 @@ final class IkeSa
 
     // timers
     long expiresAt = Long.MAX_VALUE;
+    /** When we renegotiate phase 1 (initiator only), before {@link #expiresAt}. */
+    long rekeyAt = Long.MAX_VALUE;
+    /** A newer IKE SA with the peer exists or is being negotiated: this one is not renegotiated again. */
+    boolean replaced;
     long lastHeard;
     final Pending pending = new Pending();
     long nextNatKeepalive;

@@ -51,6 +51,13 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     static final byte[] VID_NAT_T_03 = HexFormat.of().parseHex("7d9419a65310ca6f2c179d9215529d56");
 
     private static final long QUICK_MODE_LINGER_MILLIS = 30_000;
+    /** Certificate encoding "X.509 Certificate - Signature" (RFC 2408 3.9). */
+    static final byte CERT_X509_SIGNATURE = 4;
+    /** After a failed rekey, how long before the next attempt. */
+    static final long REKEY_RETRY_MILLIS = 10_000;
+    /** Soft lifetimes in percent of the hard one: the initiator of an SA rekeys first, the responder as a fallback. */
+    static final int SOFT_PERCENT_INITIATOR = 90;
+    static final int SOFT_PERCENT_RESPONDER = 95;
     /** Half-open responder SAs one address may hold: a flood from one source cannot take all of them. */
     static final int MAX_HALF_OPEN_PER_PEER = 16;
 
@@ -83,6 +90,16 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         default void peerDead(final InetSocketAddress peer)
         {
         }
+
+        /**
+         * Stateless failover (references 000/002): {@code failed} was declared dead by DPD, or phase 1
+         * to it failed after all retransmissions, and the engine now initiates to {@code next}, the
+         * following {@code set peer} of the same crypto map entry (after the last, the first again).
+         * The control process should stop re-initiating to {@code failed} itself.
+         */
+        default void peerFailover(final InetSocketAddress failed, final InetSocketAddress next)
+        {
+        }
     }
 
     /** Counters of what the engine did. */
@@ -98,7 +115,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private final LongSupplier clock;
     private final SecureRandom random;
     private final Map<Long, IkeSa> sas = new LinkedHashMap<>();
-    private final List<ChildEntry> children = new ArrayList<>();
+    private final List<Child> children = new ArrayList<>();
     private int nextConnId = 1001;
 
     private long received;
@@ -113,8 +130,43 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private long espOnIkePort;
     private long halfOpenDrops;
 
-    private record ChildEntry(ChildSa sa, long ckyI, InetAddress peer)
+    /**
+     * A child SA we hold, with its timers. It belongs to the peer rather than to one IKE SA: when
+     * phase 1 is renegotiated the new IKE SA adopts it, and it outlives an expired IKE SA (as IPsec
+     * SAs do on IOS).
+     */
+    private static final class Child
     {
+        final ChildSa sa;
+        final InetAddress peer;
+        final Selector local;
+        final Selector remote;
+        final long hardAt;
+        long ckyI;
+        long softAt;
+        /** A replacement is being negotiated, or a newer SA with the same proxy identities exists. */
+        boolean rekeying;
+        /** A replacement quick mode waits for phase 1 with the peer. */
+        boolean rekeyWaitsForPhase1;
+        /** When the replaced SA is deleted (make-before-break overlap). */
+        long retireAt = Long.MAX_VALUE;
+
+        Child(final ChildSa sa, final long ckyI, final InetAddress peer, final Selector local, final Selector remote,
+            final long softAt, final long hardAt)
+        {
+            this.sa = sa;
+            this.ckyI = ckyI;
+            this.peer = peer;
+            this.local = local;
+            this.remote = remote;
+            this.softAt = softAt;
+            this.hardAt = hardAt;
+        }
+
+        boolean sameTraffic(final Child other)
+        {
+            return peer.equals(other.peer) && local.equals(other.local) && remote.equals(other.remote);
+        }
     }
 
     public Ikev1Engine(final Ikev1Settings settings, final Output output, final Listener listener, final IkeLog log,
@@ -189,6 +241,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             if (!retransmitIfDue(sa, sa.pending, now, "phase 1 " + sa.state.show()))
             {
                 deleteSa(sa, "retransmission limit reached in " + sa.state.show(), false);
+                phase1Failed(sa, now);
                 continue;
             }
             for (final IkeSa.QuickMode qm : new ArrayList<>(sa.quickModes.values()))
@@ -204,12 +257,28 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
                         " abandoned: no answer after " + settings.retransmitLimit() + " retransmissions");
                     sa.quickModes.remove(qm.messageId);
                     sa.rememberMessageId(qm.messageId);
+                    rekeyFailed(qm, now);
                 }
             }
             if (now >= sa.expiresAt)
             {
-                deleteSa(sa, "lifetime expired", true);
+                // the IPsec SAs outlive it; a new phase 1 adopts them
+                deleteSa(sa, "lifetime expired", true, false);
                 continue;
+            }
+            if (sa.established() && sa.initiator && !sa.replaced && now >= sa.rekeyAt)
+            {
+                sa.replaced = true;
+                log.event("ISAKMP:(" + sa.connId + "): phase 1 lifetime with " + text(sa.peer) + " nearly over (" +
+                    sa.chosen.lifetimeSeconds() + " s): renegotiating, IPsec SAs stay up");
+                if (sa.aggressive && aggressiveOnly(sa.peer.getAddress()))
+                {
+                    startAggressive(sa.peer, now);
+                }
+                else
+                {
+                    startMainMode(sa.peer, now);
+                }
             }
             if (sa.established())
             {
@@ -221,11 +290,41 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
                 }
             }
         }
+        childTimers(now);
+    }
+
+    /** Hard expiry, the end of a make-before-break overlap, and rekeying at the soft lifetime. */
+    private void childTimers(final long now)
+    {
+        for (final Child c : new ArrayList<>(children))
+        {
+            if (!children.contains(c))
+            {
+                continue;
+            }
+            if (now >= c.hardAt)
+            {
+                removeChild(c, "lifetime expired", true, now);
+            }
+            else if (now >= c.retireAt)
+            {
+                removeChild(c, "rekeyed", true, now);
+            }
+            else if (!c.rekeying && now >= c.softAt)
+            {
+                debug("ISAKMP: soft lifetime of IPsec SA " + ChildSa.spiText(c.sa.spiIn()) + " with " +
+                    c.peer.getHostAddress() + " reached: rekeying");
+                startRekey(c, now);
+            }
+        }
     }
 
     /**
-     * Starts main mode with a peer (then quick mode, if a crypto map entry covers it), or quick
-     * mode alone if an IKE SA with it is already up.
+     * Starts phase 1 with a peer (then quick mode, if a crypto map entry covers it), or quick mode
+     * alone if an IKE SA with it is already up. As IOS does (reference 004), main mode unless the
+     * only way to authenticate the peer is a pre-shared key bound to its host name ({@code crypto
+     * isakmp key K hostname H} with {@code set peer H}) and we identify ourselves by host name: then
+     * aggressive mode, which carries our identity in its first message so the peer can find the key.
      */
     public synchronized void initiate(final InetSocketAddress peer)
     {
@@ -233,18 +332,66 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final IkeSa existing = saFor(peer.getAddress());
         if (existing != null)
         {
-            if (existing.established())
+            if (existing.established() && !hasChildWith(peer.getAddress()))
             {
-                startQuickMode(existing, now);
+                startQuickMode(existing, now, null);
             }
             return;
         }
+        if (aggressiveOnly(peer.getAddress()))
+        {
+            debug("ISAKMP: only a pre-shared key bound to host name " + settings.peerHostname(peer.getAddress()) +
+                " authenticates " + text(peer) + ": starting Aggressive mode");
+            startAggressive(peer, now);
+            return;
+        }
+        if (settings.identity() == Isakmp.Identity.HOSTNAME && settings.peerHostname(peer.getAddress()) != null)
+        {
+            debug("ISAKMP: Can not start Aggressive mode, trying Main mode.");
+        }
+        startMainMode(peer, now);
+    }
+
+    /** True when aggressive mode is the only way to authenticate this peer (see {@link #initiate}). */
+    private boolean aggressiveOnly(final InetAddress peer)
+    {
+        if (settings.keyFor(peer) != null || settings.identity() != Isakmp.Identity.HOSTNAME ||
+            settings.hostname() == null || signaturesUsable())
+        {
+            return false;
+        }
+        final String name = settings.peerHostname(peer);
+        return name != null && settings.keyForHostname(name) != null;
+    }
+
+    /** An rsa-sig policy with its companion configuration (our certificate and a CA). */
+    private boolean signaturesUsable()
+    {
+        return settings.credentials() != null &&
+            settings.policies().stream().anyMatch(p -> p.authentication() == Isakmp.Authentication.RSA_SIG);
+    }
+
+    /** True if we can authenticate with this method: a key for the peer, or our certificate (main mode only). */
+    private boolean usable(final Phase1Transform t, final Isakmp.PresharedKey key, final boolean aggressive)
+    {
+        return t.authMethod() == Ikev1.AUTH_PSK ? key != null :
+            t.authMethod() == Ikev1.AUTH_RSA_SIG && settings.credentials() != null && !aggressive;
+    }
+
+    private boolean hasChildWith(final InetAddress peer)
+    {
+        return children.stream().anyMatch(c -> c.peer.equals(peer));
+    }
+
+    /** Main mode's first message: every policy with its companion configuration for this peer. */
+    private void startMainMode(final InetSocketAddress peer, final long now)
+    {
         final Isakmp.PresharedKey key = settings.keyFor(peer.getAddress());
         final List<Phase1Transform> offer = new ArrayList<>();
         for (final Isakmp.Policy policy : settings.policies())
         {
             final Phase1Transform t = Phase1Transform.of(policy);
-            if (t.authMethod() == Ikev1.AUTH_PSK && key != null)
+            if (usable(t, key, false))
             {
                 offer.add(t);
             }
@@ -258,11 +405,11 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         if (offer.isEmpty())
         {
             log.event("ISAKMP: cannot initiate to " + text(peer) + ": no isakmp policy with its companion " +
-                "configuration (pre-shared key) for this peer");
+                "configuration (pre-shared key or certificate) for this peer");
             return;
         }
         final IkeSa sa = new IkeSa(true, cookie(), nextConnId++, peer, now);
-        sa.psk = key.key().value().getBytes(StandardCharsets.UTF_8);
+        sa.psk = key != null ? key.key().value().getBytes(StandardCharsets.UTF_8) : null;
         sa.offered = offer;
         sas.put(sa.ckyI, sa);
         final List<Payload.Transform> transforms = new ArrayList<>();
@@ -279,6 +426,117 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             offer.size() + " polic" + (offer.size() == 1 ? "y" : "ies"));
         transition(sa, IkeSa.State.IKE_I_MM1, "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM");
         sendPhase1(sa, payloads, false, true, now);
+    }
+
+    /**
+     * Make-before-break rekey of a child SA (the dataplane's soft-lifetime event calls this): a new
+     * quick mode for the same peer and proxy identities while the old SA stays. The listener hears
+     * {@link Listener#childSaEstablished} for the new SA, then, {@link Ikev1Settings#rekeyOverlapMillis} later,
+     * {@link Listener#childSaDeleted} for the old one, whose deletion the peer is told. Without an IKE SA
+     * with the peer, phase 1 is negotiated first.
+     *
+     * @param spiIn the inbound SPI of the child SA ({@link ChildSa#spiIn()}).
+     * @return false if no such child SA exists or it is already being rekeyed.
+     */
+    public synchronized boolean rekeyChild(final long spiIn)
+    {
+        for (final Child c : children)
+        {
+            if (c.sa.spiIn() == spiIn)
+            {
+                if (c.rekeying)
+                {
+                    return false;
+                }
+                startRekey(c, clock.getAsLong());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void startRekey(final Child c, final long now)
+    {
+        c.rekeying = true;
+        final IkeSa sa = liveSaFor(c.peer);
+        if (sa != null)
+        {
+            startQuickMode(sa, now, c);
+            return;
+        }
+        c.rekeyWaitsForPhase1 = true;
+        if (saFor(c.peer) == null)
+        {
+            log.event("ISAKMP: rekeying IPsec SA " + ChildSa.spiText(c.sa.spiIn()) + " with " +
+                c.peer.getHostAddress() + " needs phase 1 first");
+            final InetSocketAddress to = c.sa.peer().getPort() == NAT_T_PORT || c.sa.udpEncapsulated() ?
+                c.sa.peer() : new InetSocketAddress(c.peer, IKE_PORT);
+            if (aggressiveOnly(c.peer))
+            {
+                startAggressive(to, now);
+            }
+            else
+            {
+                startMainMode(to, now);
+            }
+        }
+    }
+
+    /** A rekey quick mode got no answer or was refused: the old SA stays, the next attempt comes later. */
+    private void rekeyFailed(final IkeSa.QuickMode qm, final long now)
+    {
+        for (final Child c : children)
+        {
+            if (qm.rekeys != 0 && c.sa.spiIn() == qm.rekeys && c.retireAt == Long.MAX_VALUE)
+            {
+                c.rekeying = false;
+                c.softAt = Math.min(now + REKEY_RETRY_MILLIS, c.hardAt);
+                log.event("ISAKMP: rekey of IPsec SA " + ChildSa.spiText(c.sa.spiIn()) + " failed; retrying in " +
+                    REKEY_RETRY_MILLIS / 1000 + " s");
+            }
+        }
+    }
+
+    /** Phase 1 as initiator failed after all retransmissions: fail over to the next peer of the entry. */
+    private void phase1Failed(final IkeSa sa, final long now)
+    {
+        if (!sa.initiator)
+        {
+            return;
+        }
+        final IkeSa live = liveSaFor(sa.peer.getAddress());
+        if (live != null)
+        {
+            // a renegotiation failed while the old phase 1 is still up: try again later
+            live.replaced = false;
+            live.rekeyAt = now + REKEY_RETRY_MILLIS;
+            return;
+        }
+        for (final Child c : children)
+        {
+            if (c.peer.equals(sa.peer.getAddress()) && c.rekeyWaitsForPhase1)
+            {
+                c.rekeyWaitsForPhase1 = false;
+                c.rekeying = false;
+                c.softAt = Math.min(now + REKEY_RETRY_MILLIS, c.hardAt);
+            }
+        }
+        failover(sa.peer, "phase 1 failed after " + settings.retransmitLimit() + " retransmissions");
+    }
+
+    /** Initiates to the peer after {@code failed} in its crypto map entry's {@code set peer} list, if there is one. */
+    private void failover(final InetSocketAddress failed, final String why)
+    {
+        final InetAddress next = settings.nextPeer(failed.getAddress());
+        if (next == null)
+        {
+            return;
+        }
+        final InetSocketAddress to = new InetSocketAddress(next, IKE_PORT);
+        log.event("ISAKMP: peer " + failed.getAddress().getHostAddress() + " failed (" + why +
+            "): failing over to the next peer " + next.getHostAddress());
+        listener.peerFailover(failed, to);
+        initiate(to);
     }
 
     /**
@@ -308,7 +566,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     /** The child SAs up now. */
     public synchronized List<ChildSa> childSas()
     {
-        return children.stream().map(ChildEntry::sa).toList();
+        return children.stream().map(c -> c.sa).toList();
     }
 
     /** True if an IKE SA with that peer is established. */
@@ -455,7 +713,17 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             throw Ikev1Exception.malformed("first " + Ikev1.exchangeName(h.exchangeType()) + " message without SA payload");
         }
         vendorIds(sa, chain);
-        final Isakmp.PresharedKey key = settings.keyFor(from.getAddress());
+        Isakmp.PresharedKey key = settings.keyFor(from.getAddress());
+        final int amIdIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
+        if (key == null && sa.aggressive && amIdIndex >= 0 &&
+            chain.payloads().get(amIdIndex) instanceof Payload.Identification id &&
+            (id.idType() == Ikev1.ID_FQDN || id.idType() == Ikev1.ID_USER_FQDN))
+        {
+            // aggressive mode names the initiator up front: a key bound to its host name applies
+            key = settings.keyForHostname(identityText(id));
+            debug("ISAKMP: Looking for a matching key for host name " + identityText(id) + ": " +
+                (key != null ? "success" : "none"));
+        }
         final Phase1Transform chosen = selectPhase1(sa, (Payload.Sa)chain.payloads().get(saIndex), key, from);
         if (chosen == null)
         {
@@ -464,7 +732,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             sendPlainNotify(sa, Ikev1.NO_PROPOSAL_CHOSEN, h.exchangeType());
             return;
         }
-        sa.psk = key.key().value().getBytes(StandardCharsets.UTF_8);
+        sa.psk = key != null ? key.key().value().getBytes(StandardCharsets.UTF_8) : null;
         sa.chosen = chosen;
         sa.saiB = chain.body(saIndex);
         sa.ckyR = cookie();
@@ -489,9 +757,9 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         for (final Isakmp.Policy policy : settings.policies())
         {
             final Phase1Transform own = Phase1Transform.of(policy);
-            if (own.authMethod() != Ikev1.AUTH_PSK || key == null)
+            if (!usable(own, key, sa.aggressive))
             {
-                continue;   // no companion configuration: no certificates here, no key for this peer
+                continue;   // no companion configuration: no key for this peer, or no certificate
             }
             for (final Payload.Proposal proposal : offer.proposals())
             {
@@ -643,6 +911,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         sa.gxi = sa.dh.publicValue();
         sa.ni = randomBytes(32);
         final List<Payload> out = new ArrayList<>(List.of(new Payload.KeyExchange(sa.gxi), new Payload.Nonce(sa.ni)));
+        out.addAll(certificateRequests(sa));
         out.addAll(natD(sa));
         sa.pending.answered = digest;
         sendPhase1(sa, out, false, true, now);
@@ -665,6 +934,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         deriveKeys(sa);
         detectNat(sa, chain, from);
         final List<Payload> out = new ArrayList<>(List.of(new Payload.KeyExchange(sa.gxr), new Payload.Nonce(sa.nr)));
+        out.addAll(certificateRequests(sa));
         if (sa.natT && !chain.all(Payload.NatD.class).isEmpty())
         {
             out.addAll(natD(sa));
@@ -695,14 +965,15 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final Payload.Identification id = ownId();
         final byte[] hashI = Ikev1Crypto.hashI(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR, sa.saiB,
             id.body());
-        final List<Payload> out = new ArrayList<>(List.of(id, new Payload.Hash(hashI)));
+        final List<Payload> out = new ArrayList<>(authentication(sa, id, hashI));
         if (otherSas(sa).isEmpty())
         {
             debug("ISAKMP:(" + sa.connId + "): Send initial contact");
             out.add(new Payload.Notify(Ikev1.DOI_IPSEC, Ikev1.PROTO_ISAKMP, Ikev1.INITIAL_CONTACT, cookies(sa),
                 new byte[0]));
         }
-        debug("ISAKMP:(" + sa.connId + "): SA is doing pre-shared key authentication using id type " + idTypeName(id));
+        debug("ISAKMP:(" + sa.connId + "): SA is doing " + (sa.chosen.authMethod() == Ikev1.AUTH_RSA_SIG ?
+            "RSA signature" : "pre-shared key") + " authentication using id type " + idTypeName(id));
         sa.iv = Ikev1Crypto.phase1Iv(sa.chosen.hash(), sa.gxi, sa.gxr, sa.chosen.cipher().blockSize());
         sa.pending.answered = digest;
         sendPhase1(sa, out, true, true, now);
@@ -717,7 +988,6 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final Opened opened = openPhase1Auth(sa, h, d, iv, from);
         final PayloadCodec.Chain chain = opened.chain;
         final int idIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
-        final Payload.Hash hash = require(chain, Payload.Hash.class, "MM5");
         if (idIndex < 0)
         {
             throw Ikev1Exception.malformed("MM5 without ID payload");
@@ -725,9 +995,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final byte[] idBody = chain.body(idIndex);
         final byte[] expected = Ikev1Crypto.hashI(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR, sa.saiB,
             idBody);
-        if (!java.security.MessageDigest.isEqual(expected, hash.data()))
+        if (!authenticated(sa, chain, (Payload.Identification)chain.payloads().get(idIndex), expected, "MM5", from, now))
         {
-            authenticationFailed(sa, from);
             return;
         }
         transition(sa, IkeSa.State.IKE_R_MM5, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
@@ -745,7 +1014,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final byte[] hashR = Ikev1Crypto.hashR(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR, sa.saiB,
             id.body());
         sa.pending.answered = digest;
-        sendPhase1(sa, List.of(id, new Payload.Hash(hashR)), true, false, now);
+        sendPhase1(sa, authentication(sa, id, hashR), true, false, now);
         sa.phase1LastBlock = sa.iv.clone();
         phase1Complete(sa, now);
     }
@@ -757,16 +1026,14 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final Opened opened = openPhase1Auth(sa, h, d, sa.iv, from);
         final PayloadCodec.Chain chain = opened.chain;
         final int idIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
-        final Payload.Hash hash = require(chain, Payload.Hash.class, "MM6");
         if (idIndex < 0)
         {
             throw Ikev1Exception.malformed("MM6 without ID payload");
         }
         final byte[] expected = Ikev1Crypto.hashR(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR,
             sa.saiB, chain.body(idIndex));
-        if (!java.security.MessageDigest.isEqual(expected, hash.data()))
+        if (!authenticated(sa, chain, (Payload.Identification)chain.payloads().get(idIndex), expected, "MM6", from, now))
         {
-            authenticationFailed(sa, from);
             return;
         }
         transition(sa, IkeSa.State.IKE_I_MM6, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
@@ -777,7 +1044,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         sa.pending.awaiting = false;
         sa.pending.answered = null;
         phase1Complete(sa, now);
-        startQuickMode(sa, now);
+        quickModeAfterPhase1(sa, now);
     }
 
     /** Decrypts MM5/MM6 (or the last aggressive message); garbage after decryption usually means the wrong key. */
@@ -814,6 +1081,107 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         authenticationFailures(sa);
     }
 
+    /** CERTREQ payloads naming our CAs (RFC 2408 3.10), with rsa-sig. */
+    private List<Payload> certificateRequests(final IkeSa sa)
+    {
+        if (sa.chosen.authMethod() != Ikev1.AUTH_RSA_SIG)
+        {
+            return List.of();
+        }
+        final List<Payload> out = new ArrayList<>();
+        for (final byte[] ca : settings.credentials().authorityNames())
+        {
+            out.add(new Payload.Opaque(Ikev1.PAYLOAD_CR, Ikev1Crypto.concat(new byte[]{CERT_X509_SIGNATURE}, ca)));
+        }
+        return out;
+    }
+
+    /** ID and HASH with a pre-shared key; ID, CERT and SIG with RSA signatures. */
+    private List<Payload> authentication(final IkeSa sa, final Payload.Identification id, final byte[] hash)
+    {
+        if (sa.chosen.authMethod() != Ikev1.AUTH_RSA_SIG)
+        {
+            return List.of(id, new Payload.Hash(hash));
+        }
+        final Ikev1Credentials own = settings.credentials();
+        return List.of(id, new Payload.Opaque(Ikev1.PAYLOAD_CERT, Ikev1Crypto.concat(new byte[]{CERT_X509_SIGNATURE},
+            own.certificate())), new Payload.Opaque(Ikev1.PAYLOAD_SIG, own.sign(hash)));
+    }
+
+    /**
+     * Checks the peer's proof: the HASH equals {@code expected} (pre-shared key), or (RSA signatures)
+     * its certificate chains to our CA, names the identity it claimed, and signed {@code expected}.
+     * A failure is logged with the peer and the reason and leaves the state unchanged.
+     */
+    private boolean authenticated(final IkeSa sa, final PayloadCodec.Chain chain, final Payload.Identification id,
+        final byte[] expected, final String what, final InetSocketAddress from, final long now)
+    {
+        if (sa.chosen.authMethod() != Ikev1.AUTH_RSA_SIG)
+        {
+            final Payload.Hash hash = require(chain, Payload.Hash.class, what);
+            if (!java.security.MessageDigest.isEqual(expected, hash.data()))
+            {
+                authenticationFailed(sa, from);
+                return false;
+            }
+            return true;
+        }
+        final List<byte[]> certificates = new ArrayList<>();
+        byte[] signature = null;
+        for (final Payload p : chain.payloads())
+        {
+            if (p instanceof Payload.Opaque o && o.type() == Ikev1.PAYLOAD_CERT && o.body().length > 1 &&
+                o.body()[0] == CERT_X509_SIGNATURE)
+            {
+                certificates.add(Arrays.copyOfRange(o.body(), 1, o.body().length));
+            }
+            else if (p instanceof Payload.Opaque o && o.type() == Ikev1.PAYLOAD_SIG)
+            {
+                signature = o.body();
+            }
+        }
+        if (signature == null || certificates.isEmpty())
+        {
+            rejected++;
+            log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + text(from) + ": " + what +
+                " without " + (signature == null ? "SIG" : "an X.509 CERT") + " payload");
+            authenticationFailures(sa);
+            return false;
+        }
+        final java.security.PublicKey key;
+        try
+        {
+            // certificates are dated by the calendar, not by the engine's clock (which may be monotonic or virtual)
+            key = settings.credentials().verifyChain(certificates.get(0), certificates.subList(1, certificates.size()),
+                System.currentTimeMillis());
+        }
+        catch (final Ikev1Exception e)
+        {
+            rejected++;
+            log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + text(from) + ": " + e.getMessage());
+            authenticationFailures(sa);
+            return false;
+        }
+        if (!Ikev1Credentials.names(certificates.get(0), id))
+        {
+            rejected++;
+            log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + text(from) + ": its identity " +
+                identityText(id) + " is not in its certificate");
+            authenticationFailures(sa);
+            return false;
+        }
+        if (!Ikev1Credentials.verify(key, expected, signature))
+        {
+            rejected++;
+            log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + text(from) + ": RSA signature " +
+                "does not verify");
+            authenticationFailures(sa);
+            return false;
+        }
+        debug("ISAKMP:(" + sa.connId + "): certificate of " + identityText(id) + " verified up to a trusted CA");
+        return true;
+    }
+
     private void acceptPeerIdentity(final IkeSa sa, final Payload.Identification id, final InetSocketAddress from,
         final int localPort)
     {
@@ -840,7 +1208,48 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         }
         log.event("%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP. Peer " + sa.peer.getAddress().getHostAddress() + ":" +
             sa.peer.getPort() + " Id: " + sa.peerId);
+        sa.rekeyAt = now + sa.chosen.lifetimeSeconds() * 10L * SOFT_PERCENT_INITIATOR;
         listener.phase1Established(sa.peer, sa.peerId);
+        // a renegotiated phase 1: the new IKE SA takes over the IPsec SAs, older IKE SAs are not rekeyed again
+        final InetAddress peer = sa.peer.getAddress();
+        for (final Child c : children)
+        {
+            if (c.peer.equals(peer) && c.ckyI != sa.ckyI)
+            {
+                debug("ISAKMP:(" + sa.connId + "): IPsec SA " + ChildSa.spiText(c.sa.spiIn()) + " now under this SA");
+                c.ckyI = sa.ckyI;
+            }
+        }
+        for (final IkeSa old : otherSas(sa))
+        {
+            if (old.established())
+            {
+                final boolean ours = old.replaced;
+                old.replaced = true;
+                if (ours)
+                {
+                    deleteSa(old, "replaced by conn-id " + sa.connId, true, false);
+                }
+            }
+        }
+        for (final Child c : new ArrayList<>(children))
+        {
+            if (c.peer.equals(peer) && c.rekeyWaitsForPhase1 && sas.containsKey(sa.ckyI))
+            {
+                c.rekeyWaitsForPhase1 = false;
+                startQuickMode(sa, now, c);
+            }
+        }
+    }
+
+    /** After phase 1 as initiator: quick mode, unless IPsec SAs with the peer exist already (a renegotiation). */
+    private void quickModeAfterPhase1(final IkeSa sa, final long now)
+    {
+        if (!hasChildWith(sa.peer.getAddress()) &&
+            sa.quickModes.values().stream().noneMatch(qm -> qm.initiator && !qm.done))
+        {
+            startQuickMode(sa, now, null);
+        }
     }
 
     private void initialContact(final IkeSa sa)
@@ -853,7 +1262,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         {
             deleteSa(other, "initial contact", false);
         }
-        for (final ChildEntry c : new ArrayList<>(children))
+        for (final Child c : new ArrayList<>(children))
         {
             if (c.peer.equals(sa.peer.getAddress()) && c.ckyI != sa.ckyI)
             {
@@ -868,12 +1277,28 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     /** Starts aggressive mode: SA, KE, Ni, IDii in one message (the group is that of the first policy offered). */
     public synchronized void initiateAggressive(final InetSocketAddress peer)
     {
-        final long now = clock.getAsLong();
         if (saFor(peer.getAddress()) != null)
         {
             return;
         }
-        final Isakmp.PresharedKey key = settings.keyFor(peer.getAddress());
+        startAggressive(peer, clock.getAsLong());
+    }
+
+    /** The pre-shared key for a peer: by its address, else by the host name its {@code set peer} gives. */
+    private Isakmp.PresharedKey keyForPeer(final InetAddress peer)
+    {
+        final Isakmp.PresharedKey byAddress = settings.keyFor(peer);
+        if (byAddress != null)
+        {
+            return byAddress;
+        }
+        final String name = settings.peerHostname(peer);
+        return name != null ? settings.keyForHostname(name) : null;
+    }
+
+    private void startAggressive(final InetSocketAddress peer, final long now)
+    {
+        final Isakmp.PresharedKey key = keyForPeer(peer.getAddress());
         final List<Phase1Transform> offer = new ArrayList<>();
         for (final Isakmp.Policy policy : settings.policies())
         {
@@ -1020,7 +1445,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         sa.phase1LastBlock = sa.iv.clone();
         sa.pending.awaiting = false;
         phase1Complete(sa, now);
-        startQuickMode(sa, now);
+        quickModeAfterPhase1(sa, now);
     }
 
     /** Responder: AM3 in (authenticate the initiator); phase 1 complete. */
@@ -1076,7 +1501,10 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             throw new Ikev1Exception(Ikev1.INVALID_KEY_INFORMATION, e.getMessage());
         }
         final IkeHash prf = sa.chosen.hash();
-        sa.skeyid = Ikev1Crypto.skeyidPsk(prf, sa.psk, sa.ni, sa.nr);
+        // RFC 2409 5: pre-shared keys prf(pre-shared-key, Ni_b | Nr_b); signatures prf(Ni_b | Nr_b, g^xy)
+        sa.skeyid = sa.chosen.authMethod() == Ikev1.AUTH_RSA_SIG ?
+            Ikev1Crypto.skeyidPsk(prf, Ikev1Crypto.concat(sa.ni, sa.nr), gxy, new byte[0]) :
+            Ikev1Crypto.skeyidPsk(prf, sa.psk, sa.ni, sa.nr);
         final byte[][] k = Ikev1Crypto.skeyids(prf, sa.skeyid, gxy, sa.ckyI, sa.ckyR);
         sa.skeyidD = k[0];
         sa.skeyidA = k[1];
@@ -1170,6 +1598,10 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
 
     private Payload.Identification ownId()
     {
+        if (settings.identity() == Isakmp.Identity.DN && settings.credentials() != null)
+        {
+            return new Payload.Identification(Ikev1.ID_DER_ASN1_DN, 17, IKE_PORT, settings.credentials().subjectDer());
+        }
         if (settings.identity() == Isakmp.Identity.HOSTNAME && settings.hostname() != null)
         {
             return new Payload.Identification(Ikev1.ID_FQDN, 17, IKE_PORT,
@@ -1186,8 +1618,21 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             case Ikev1.ID_FQDN -> "ID_FQDN";
             case Ikev1.ID_USER_FQDN -> "ID_USER_FQDN";
             case Ikev1.ID_KEY_ID -> "ID_KEY_ID";
+            case Ikev1.ID_DER_ASN1_DN -> "ID_DER_ASN1_DN";
             default -> "ID type " + id.idType();
         };
+    }
+
+    private static String distinguishedName(final byte[] der)
+    {
+        try
+        {
+            return org.bouncycastle.asn1.x500.X500Name.getInstance(der).toString();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            return "<bad distinguished name>";
+        }
     }
 
     private static String identityText(final Payload.Identification id)
@@ -1196,6 +1641,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         {
             case Ikev1.ID_IPV4_ADDR -> id.data().length == 4 ? (id.data()[0] & 0xff) + "." + (id.data()[1] & 0xff) +
                 "." + (id.data()[2] & 0xff) + "." + (id.data()[3] & 0xff) : "<bad address>";
+            case Ikev1.ID_DER_ASN1_DN -> distinguishedName(id.data());
             case Ikev1.ID_FQDN, Ikev1.ID_USER_FQDN, Ikev1.ID_KEY_ID ->
                 new String(id.data(), StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7e]", "?");
             default -> idTypeName(id);
@@ -1206,7 +1652,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     // quick mode
     // =====================================================================================
 
-    private void startQuickMode(final IkeSa sa, final long now)
+    /** Starts quick mode as initiator; {@code rekeyOf}: the child SA it replaces (same proxy identities), or null. */
+    private void startQuickMode(final IkeSa sa, final long now, final Child rekeyOf)
     {
         final Ikev1Settings.Phase2Policy policy = settings.phase2For(sa.peer.getAddress());
         if (policy == null || policy.transformSets().isEmpty())
@@ -1238,6 +1685,12 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         }
         qm.localSelector = policy.local() != null ? policy.local() : Selector.host(Ikev1Settings.ip4(settings.localAddress()));
         qm.remoteSelector = policy.remote() != null ? policy.remote() : defaultRemoteSelector(sa);
+        if (rekeyOf != null)
+        {
+            qm.rekeys = rekeyOf.sa.spiIn();
+            qm.localSelector = rekeyOf.local;
+            qm.remoteSelector = rekeyOf.remote;
+        }
         final List<Payload> rest = new ArrayList<>();
         rest.add(new Payload.Sa(Ikev1.DOI_IPSEC, Ikev1.SIT_IDENTITY_ONLY, List.of(
             new Payload.Proposal(1, Ikev1.PROTO_IPSEC_ESP, Ikev1Crypto.int32(qm.spiIn), transforms))));
@@ -1251,7 +1704,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final byte[] restBytes = PayloadCodec.encode(rest);
         final byte[] hash = Ikev1Crypto.quickHash1(sa.chosen.hash(), sa.skeyidA, qm.messageId, restBytes);
         sa.quickModes.put(qm.messageId, qm);
-        debug("ISAKMP:(" + sa.connId + "): beginning Quick Mode exchange, M-ID of " + qm.messageId);
+        debug("ISAKMP:(" + sa.connId + "): beginning Quick Mode exchange, M-ID of " + qm.messageId +
+            (rekeyOf != null ? ", rekeying IPsec SA " + ChildSa.spiText(rekeyOf.sa.spiIn()) : ""));
         qm.state = "IKE_QM_I_QM1";
         debug("ISAKMP:(" + sa.connId + "): Node " + qm.messageId + ", Input = IKE_MESG_INTERNAL, IKE_INIT_QM");
         debug("ISAKMP:(" + sa.connId + "): Old State = IKE_QM_READY  New State = IKE_QM_I_QM1");
@@ -1442,6 +1896,18 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             out.add(ids.get(0));
             out.add(ids.get(1));
         }
+        final EspProposal offered = EspProposal.read(chosenTransform, new StringBuilder());
+        if (shorter(chosen.lifetimeSeconds(), offered.lifetimeSeconds()) ||
+            shorter(chosen.lifetimeKilobytes(), offered.lifetimeKilobytes()))
+        {
+            // RFC 2407 4.6.3.1: tell the initiator our policy's shorter lifetime (the SA payload carries it too)
+            debug("ISAKMP:(" + sa.connId + "): sending RESPONDER_LIFETIME notify: " + chosen.lifetimeSeconds() + " s, " +
+                chosen.lifetimeKilobytes() + " kB (offered " + offered.lifetimeSeconds() + " s, " +
+                offered.lifetimeKilobytes() + " kB)");
+            out.add(new Payload.Notify(Ikev1.DOI_IPSEC, Ikev1.PROTO_IPSEC_ESP, Ikev1.RESPONDER_LIFETIME,
+                Ikev1Crypto.int32(qm.spiIn), responderLifetimeData(chosen.lifetimeSeconds(),
+                chosen.lifetimeKilobytes())));
+        }
         final byte[] restBytes = PayloadCodec.encode(out);
         final byte[] hash2 = Ikev1Crypto.quickHash2(sa.chosen.hash(), sa.skeyidA, qm.messageId, qm.ni, restBytes);
         sa.quickModes.put(qm.messageId, qm);
@@ -1461,6 +1927,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             if (n.notifyType() < 8192)
             {
                 sa.quickModes.remove(qm.messageId);
+                rekeyFailed(qm, now);
                 throw new Ikev1Exception(n.notifyType(), "peer refused quick mode: " + Ikev1.notifyName(n.notifyType()));
             }
         }
@@ -1496,9 +1963,22 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         {
             throw Ikev1Exception.malformed("QM2 " + (ke == null ? "without KE despite PFS" : "with KE without PFS"));
         }
+        long seconds = minLifetime(match.lifetimeSeconds(), answer.lifetimeSeconds());
+        long kilobytes = minLifetime(match.lifetimeKilobytes(), answer.lifetimeKilobytes());
+        for (final Payload.Notify n : chain.all(Payload.Notify.class))
+        {
+            if (n.notifyType() == Ikev1.RESPONDER_LIFETIME && n.protocolId() == Ikev1.PROTO_IPSEC_ESP)
+            {
+                // RFC 2407 4.6.3.1: the responder's policy is shorter than what we offered; honour it
+                final long[] lt = responderLifetime(n.data());
+                debug("ISAKMP:(" + sa.connId + "): processing RESPONDER_LIFETIME notify: " + lt[0] + " s, " + lt[1] +
+                    " kB (offered " + seconds + " s, " + kilobytes + " kB)");
+                seconds = minLifetime(seconds, lt[0]);
+                kilobytes = minLifetime(kilobytes, lt[1]);
+            }
+        }
         qm.chosen = new EspProposal(match.encryption(), match.integrity(), match.encapsulation(), match.pfsGroup(),
-            minLifetime(match.lifetimeSeconds(), answer.lifetimeSeconds()),
-            minLifetime(match.lifetimeKilobytes(), answer.lifetimeKilobytes()));
+            seconds, kilobytes);
         qm.spiOut = ByteBuffer.wrap(saPayload.proposals().get(0).spi()).getInt();
         qm.nr = nonce.data();
         byte[] gqmxy = null;
@@ -1560,8 +2040,50 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             qm.chosen.tunnel() ? ChildSa.Mode.TUNNEL : ChildSa.Mode.TRANSPORT, local, sa.peer,
             qm.chosen.udpEncapsulated(), qm.localSelector.toString(), qm.remoteSelector.toString(), qm.pfsGroup,
             qm.messageId);
-        children.add(new ChildEntry(child, sa.ckyI, sa.peer.getAddress()));
+        final long life = qm.chosen.lifetimeSeconds() * 1000L;
+        final Child c = new Child(child, sa.ckyI, sa.peer.getAddress(), qm.localSelector, qm.remoteSelector,
+            life == 0 ? Long.MAX_VALUE : now + life / 100 * (qm.initiator ? SOFT_PERCENT_INITIATOR : SOFT_PERCENT_RESPONDER),
+            life == 0 ? Long.MAX_VALUE : now + life);
+        // older SAs for the same traffic are replaced: not rekeyed again; the one we rekeyed retires after an overlap
+        for (final Child old : children)
+        {
+            if (old.sameTraffic(c))
+            {
+                old.rekeying = true;
+                old.rekeyWaitsForPhase1 = false;
+                if (qm.rekeys != 0 && old.sa.spiIn() == qm.rekeys)
+                {
+                    old.retireAt = Math.min(now + settings.rekeyOverlapMillis(), old.hardAt);
+                    debug("ISAKMP:(" + sa.connId + "): IPsec SA " + ChildSa.spiText(old.sa.spiIn()) + " rekeyed as " +
+                        ChildSa.spiText(child.spiIn()) + "; the old SA is deleted in " + settings.rekeyOverlapMillis() + " ms");
+                }
+                else
+                {
+                    debug("ISAKMP:(" + sa.connId + "): peer rekeyed IPsec SA " + ChildSa.spiText(old.sa.spiIn()) +
+                        " as " + ChildSa.spiText(child.spiIn()) + "; the old SA stays until the peer deletes it");
+                }
+            }
+        }
+        children.add(c);
         listener.childSaEstablished(child);
+    }
+
+    /** Removes a child SA, telling the listener and (with {@code tellPeer}, over a live IKE SA) the peer. */
+    private void removeChild(final Child c, final String reason, final boolean tellPeer, final long now)
+    {
+        if (!children.remove(c))
+        {
+            return;
+        }
+        final IkeSa sa = liveSaFor(c.peer);
+        debug("ISAKMP: deleting IPsec SA " + ChildSa.spiText(c.sa.spiIn()) + "/" + ChildSa.spiText(c.sa.spiOut()) +
+            " with " + c.peer.getHostAddress() + ": " + reason);
+        if (tellPeer && sa != null)
+        {
+            informational(sa, List.of(new Payload.Delete(Ikev1.DOI_IPSEC, Ikev1.PROTO_IPSEC_ESP, 4,
+                List.of(Ikev1Crypto.int32((int)c.sa.spiIn())))), now);
+        }
+        listener.childSaDeleted(c.sa, reason);
     }
 
     private interface HashFunction
@@ -1597,6 +2119,97 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             return Selector.host(new Ip4(ByteBuffer.wrap(sa.peerIdBody, 4, 4).getInt()));
         }
         return Selector.host(Ikev1Settings.ip4(sa.peer.getAddress()));
+    }
+
+    /** True if our lifetime {@code ours} is a limit shorter than {@code offered} (0: none). */
+    private static boolean shorter(final long ours, final long offered)
+    {
+        return ours != 0 && (offered == 0 || ours < offered);
+    }
+
+    /** RESPONDER-LIFETIME notification data: SA Life Type / SA Life Duration attributes (TV, or TLV above 16 bits). */
+    static byte[] responderLifetimeData(final long seconds, final long kilobytes)
+    {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        final long[][] pairs = {{Ikev1.LIFE_SECONDS, seconds}, {Ikev1.LIFE_KILOBYTES, kilobytes}};
+        for (final long[] pair : pairs)
+        {
+            if (pair[1] <= 0)
+            {
+                continue;
+            }
+            out.writeBytes(new byte[]{(byte)0x80, (byte)Ikev1.P2_LIFE_TYPE, 0, (byte)pair[0]});
+            if (pair[1] <= 0xffff)
+            {
+                out.writeBytes(new byte[]{(byte)0x80, (byte)Ikev1.P2_LIFE_DURATION, (byte)(pair[1] >>> 8), (byte)pair[1]});
+            }
+            else
+            {
+                out.writeBytes(new byte[]{0, (byte)Ikev1.P2_LIFE_DURATION, 0, 4});
+                out.writeBytes(Ikev1Crypto.int32((int)pair[1]));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * {seconds, kilobytes} of RESPONDER-LIFETIME notification data (0: not given).
+     *
+     * @throws Ikev1Exception (PAYLOAD-MALFORMED) for a truncated attribute or a lying length.
+     */
+    static long[] responderLifetime(final byte[] d)
+    {
+        long seconds = 0;
+        long kilobytes = 0;
+        int lifeType = 0;
+        int pos = 0;
+        while (pos < d.length)
+        {
+            if (d.length - pos < 4)
+            {
+                throw Ikev1Exception.malformed("truncated attribute in RESPONDER_LIFETIME");
+            }
+            final int word = PayloadCodec.u16(d, pos);
+            long value = 0;
+            if ((word & 0x8000) != 0)
+            {
+                value = PayloadCodec.u16(d, pos + 2);
+                pos += 4;
+            }
+            else
+            {
+                final int length = PayloadCodec.u16(d, pos + 2);
+                if (length > d.length - pos - 4 || length > 7)
+                {
+                    throw Ikev1Exception.malformed("RESPONDER_LIFETIME attribute of " + length + " bytes");
+                }
+                for (int i = 0; i < length; i++)
+                {
+                    value = value << 8 | (d[pos + 4 + i] & 0xff);
+                }
+                pos += 4 + length;
+            }
+            switch (word & 0x7fff)
+            {
+                case Ikev1.P2_LIFE_TYPE -> lifeType = (int)value;
+                case Ikev1.P2_LIFE_DURATION ->
+                {
+                    if (lifeType == Ikev1.LIFE_SECONDS)
+                    {
+                        seconds = value;
+                    }
+                    else if (lifeType == Ikev1.LIFE_KILOBYTES)
+                    {
+                        kilobytes = value;
+                    }
+                }
+                default ->
+                {
+                    // other attributes carry nothing we use
+                }
+            }
+        }
+        return new long[]{seconds, kilobytes};
     }
 
     private static long minLifetime(final long a, final long b)
@@ -1743,9 +2356,10 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             for (final byte[] spi : del.spis())
             {
                 final long value = ByteBuffer.wrap(spi).getInt() & 0xffff_ffffL;
-                for (final ChildEntry c : new ArrayList<>(children))
+                for (final Child c : new ArrayList<>(children))
                 {
-                    if (c.ckyI == sa.ckyI && c.sa.spiOut() == value)
+                    // by peer, not by IKE SA: a peer may delete an SA negotiated under an IKE SA since replaced
+                    if (c.peer.equals(sa.peer.getAddress()) && c.sa.spiOut() == value)
                     {
                         children.remove(c);
                         debug("ISAKMP:(" + sa.connId + "): peer deleted IPsec SA " + ChildSa.spiText(value));
@@ -1824,6 +2438,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final InetSocketAddress where = sa.peer;
         deleteSa(sa, "peers alive", false, true);
         listener.peerDead(where);
+        failover(where, "declared dead by DPD");
     }
 
     /** A NOTIFY in an informational exchange of its own, for errors found in quick mode. */
@@ -1879,9 +2494,9 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         if (withChildren)
         {
             final List<byte[]> spis = new ArrayList<>();
-            for (final ChildEntry c : new ArrayList<>(children))
+            for (final Child c : new ArrayList<>(children))
             {
-                if (c.ckyI == sa.ckyI)
+                if (c.peer.equals(sa.peer.getAddress()))
                 {
                     children.remove(c);
                     spis.add(Ikev1Crypto.int32((int)c.sa.spiIn()));
@@ -2090,12 +2705,19 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         IkeSa found = null;
         for (final IkeSa sa : sas.values())
         {
-            if (sa.peer.getAddress().equals(peer) && (found == null || sa.established() && !found.established()))
+            if (sa.peer.getAddress().equals(peer) && (found == null || sa.established() || !found.established()))
             {
-                found = sa;
+                found = sa;   // the newest established one, else the newest
             }
         }
         return found;
+    }
+
+    /** The newest established IKE SA with a peer, or null. */
+    private IkeSa liveSaFor(final InetAddress peer)
+    {
+        final IkeSa sa = saFor(peer);
+        return sa != null && sa.established() ? sa : null;
     }
 
     private List<IkeSa> otherSas(final IkeSa sa)
@@ -2142,11 +2764,27 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
                 continue;
             }
             final long value = spi & 0xffff_ffffL;
-            if (children.stream().noneMatch(c -> c.sa.spiIn() == value))
+            if (children.stream().noneMatch(c -> c.sa.spiIn() == value) && !pendingSpi(spi))
             {
                 return spi;
             }
         }
+    }
+
+    /** True if a quick mode under way already chose this inbound SPI. */
+    private boolean pendingSpi(final int spi)
+    {
+        for (final IkeSa sa : sas.values())
+        {
+            for (final IkeSa.QuickMode qm : sa.quickModes.values())
+            {
+                if (qm.spiIn == spi)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private byte[] randomBytes(final int n)

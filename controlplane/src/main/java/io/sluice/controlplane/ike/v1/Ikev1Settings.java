@@ -12,6 +12,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,6 +31,13 @@ import java.util.Optional;
  * @param retransmitLimit    retransmissions before a negotiation is abandoned.
  * @param natKeepaliveMillis NAT-T keepalive interval (RFC 3948 4) when we are behind a NAT.
  * @param maxHalfOpen        responder IKE SAs not yet authenticated, at most; more first messages are dropped.
+ * @param peerGroups         the {@code set peer} lists of crypto map entries, in order: after one peer fails
+ *                           (DPD, or phase 1 after all retransmissions) the next is tried, after the last the first.
+ * @param peerHostnames      peers named by host name ({@code set peer H} with {@code ip host H A}): address to name,
+ *                           for keys bound to a host name ({@code crypto isakmp key K hostname H}).
+ * @param rekeyOverlapMillis make-before-break: how long a rekeyed child SA stays after its replacement is up.
+ * @param credentials        our certificate and key and the trusted CAs, for rsa-sig policies; null: none, and
+ *                           rsa-sig policies are neither offered nor accepted.
  */
 public record Ikev1Settings(
     InetAddress localAddress,
@@ -42,13 +50,52 @@ public record Ikev1Settings(
     long retransmitMillis,
     int retransmitLimit,
     long natKeepaliveMillis,
-    int maxHalfOpen)
+    int maxHalfOpen,
+    List<List<InetAddress>> peerGroups,
+    Map<InetAddress, String> peerHostnames,
+    long rekeyOverlapMillis,
+    Ikev1Credentials credentials)
 {
     public Ikev1Settings
     {
         policies = List.copyOf(policies);
         keys = List.copyOf(keys);
         phase2 = List.copyOf(phase2);
+        peerGroups = peerGroups.stream().map(List::copyOf).toList();
+        peerHostnames = Map.copyOf(peerHostnames);
+    }
+
+    /** The peer after {@code failed} in its crypto map entry's {@code set peer} list (cyclic), or null without one. */
+    public InetAddress nextPeer(final InetAddress failed)
+    {
+        for (final List<InetAddress> group : peerGroups)
+        {
+            final int i = group.indexOf(failed);
+            if (i >= 0 && group.size() > 1)
+            {
+                return group.get((i + 1) % group.size());
+            }
+        }
+        return null;
+    }
+
+    /** The host name a peer's {@code set peer} gives it, or null. */
+    public String peerHostname(final InetAddress peer)
+    {
+        return peerHostnames.get(peer);
+    }
+
+    /** The pre-shared key bound to a host name ({@code crypto isakmp key K hostname H}), or null. */
+    public Isakmp.PresharedKey keyForHostname(final String name)
+    {
+        for (final Isakmp.PresharedKey k : keys)
+        {
+            if (k.hostname().isPresent() && k.hostname().get().equalsIgnoreCase(name))
+            {
+                return k;
+            }
+        }
+        return null;
     }
 
     /**
@@ -118,6 +165,18 @@ public record Ikev1Settings(
         return best;
     }
 
+    static InetAddress inet(final Ip4 address)
+    {
+        try
+        {
+            return InetAddress.getByAddress(java.nio.ByteBuffer.allocate(4).putInt(address.bits()).array());
+        }
+        catch (final java.net.UnknownHostException e)
+        {
+            throw new IllegalStateException(e);   // four bytes are always a valid address
+        }
+    }
+
     static Ip4 ip4(final InetAddress address)
     {
         if (!(address instanceof Inet4Address))
@@ -141,6 +200,10 @@ public record Ikev1Settings(
         b.retransmitLimit = retransmitLimit;
         b.natKeepaliveMillis = natKeepaliveMillis;
         b.maxHalfOpen = maxHalfOpen;
+        b.peerGroups = new ArrayList<>(peerGroups);
+        b.peerHostnames = new java.util.HashMap<>(peerHostnames);
+        b.rekeyOverlapMillis = rekeyOverlapMillis;
+        b.credentials = credentials;
         return b;
     }
 
@@ -184,10 +247,17 @@ public record Ikev1Settings(
                     remote = new Selector(rule.get().destination(), protocol, 0);
                 }
                 final int pfs = entry.pfs().map(g -> g.number()).orElse(0);
+                final List<InetAddress> group = new ArrayList<>();
                 for (final CryptoMap.Peer peer : entry.peers())
                 {
                     b.phase2.add(new Phase2Policy(Ip4Subnet.host(peer.address()), sets, entry.lifetime(), pfs,
                         local, remote));
+                    group.add(inet(peer.address()));
+                    peer.hostname().ifPresent(name -> b.peerHostnames.put(inet(peer.address()), name));
+                }
+                if (group.size() > 1)
+                {
+                    b.peerGroups.add(group);
                 }
             }
         }
@@ -208,6 +278,10 @@ public record Ikev1Settings(
         public int retransmitLimit = 5;
         public long natKeepaliveMillis = 20_000;
         public int maxHalfOpen = 256;
+        public List<List<InetAddress>> peerGroups = new ArrayList<>();
+        public Map<InetAddress, String> peerHostnames = new java.util.HashMap<>();
+        public long rekeyOverlapMillis = 10_000;
+        public Ikev1Credentials credentials;
 
         private Builder(final InetAddress localAddress)
         {
@@ -248,7 +322,7 @@ public record Ikev1Settings(
         public Ikev1Settings build()
         {
             return new Ikev1Settings(localAddress, policies, keys, identity, hostname, dpd, phase2, retransmitMillis,
-                retransmitLimit, natKeepaliveMillis, maxHalfOpen);
+                retransmitLimit, natKeepaliveMillis, maxHalfOpen, peerGroups, peerHostnames, rekeyOverlapMillis, credentials);
         }
     }
 }

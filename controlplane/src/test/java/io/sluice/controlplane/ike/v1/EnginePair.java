@@ -32,6 +32,9 @@ final class EnginePair
     final List<ChildSa> childrenB = new ArrayList<>();
     final List<InetSocketAddress> deadA = new ArrayList<>();
     final List<InetSocketAddress> deadB = new ArrayList<>();
+    /** Listener calls in order: "up SPI", "down SPI reason", "phase1", "failover FROM TO", spi as {@link ChildSa#spiText}. */
+    final List<String> eventsA = new ArrayList<>();
+    final List<String> eventsB = new ArrayList<>();
     final InetAddress addressA;
     final InetAddress addressB;
     /** A's address as B sees it when {@link #nat} is on. */
@@ -49,25 +52,46 @@ final class EnginePair
         this.natOutside = natOutside;
         final SecureRandom random = new SecureRandom();
         a = new Ikev1Engine(settingsA, (d, to, port) -> wire.add(new Datagram(d, new InetSocketAddress(addressA, port),
-            to, true)), listener(childrenA, deadA), IkeLog.to(logA::add, true), () -> now[0], random);
+            to, true)), listener(childrenA, deadA, eventsA), IkeLog.to(logA::add, true), () -> now[0], random);
         b = new Ikev1Engine(settingsB, (d, to, port) -> wire.add(new Datagram(d, new InetSocketAddress(addressB, port),
-            to, false)), listener(childrenB, deadB), IkeLog.to(logB::add, true), () -> now[0], random);
+            to, false)), listener(childrenB, deadB, eventsB), IkeLog.to(logB::add, true), () -> now[0], random);
     }
 
-    private static Ikev1Engine.Listener listener(final List<ChildSa> children, final List<InetSocketAddress> dead)
+    static Ikev1Engine.Listener listener(final List<ChildSa> children, final List<InetSocketAddress> dead,
+        final List<String> events)
     {
         return new Ikev1Engine.Listener()
         {
             @Override
+            public void phase1Established(final InetSocketAddress peer, final String peerId)
+            {
+                events.add("phase1 " + peer.getAddress().getHostAddress());
+            }
+
+            @Override
             public void childSaEstablished(final ChildSa sa)
             {
                 children.add(sa);
+                events.add("up " + ChildSa.spiText(sa.spiIn()));
+            }
+
+            @Override
+            public void childSaDeleted(final ChildSa sa, final String reason)
+            {
+                events.add("down " + ChildSa.spiText(sa.spiIn()) + " " + reason);
             }
 
             @Override
             public void peerDead(final InetSocketAddress peer)
             {
                 dead.add(peer);
+                events.add("dead " + peer.getAddress().getHostAddress());
+            }
+
+            @Override
+            public void peerFailover(final InetSocketAddress failed, final InetSocketAddress next)
+            {
+                events.add("failover " + failed.getAddress().getHostAddress() + " " + next.getAddress().getHostAddress());
             }
         };
     }
@@ -76,7 +100,7 @@ final class EnginePair
     void run()
     {
         int guard = 0;
-        while (!wire.isEmpty() && guard++ < 1000)
+        while (!wire.isEmpty() && guard++ < 10_000)
         {
             final Datagram d = wire.poll();
             if (drop.test(d))

@@ -57,6 +57,17 @@ class StrongSwanInteropTest
 
     private boolean aggressive;
     private int dpdTimeout;
+    /** Extra lines for the swanctl connection and for its child (lifetimes). */
+    private String ikeExtra = "";
+    private String childExtra = "";
+    /** Changes to Sluice's settings before its engine starts. */
+    private java.util.function.Consumer<Ikev1Settings.Builder> tweak = b -> { };
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    /** The identities strongSwan uses for itself and expects from Sluice. */
+    private String swanId = SWAN;
+    /** strongSwan authenticates with RSA signatures: its certificate, key and CA under {@link #dir}. */
+    private boolean certificates;
+    private String sluiceId = SLUICE;
     private NetnsLab lab;
     private Path dir;
     private String nsSluice;
@@ -273,6 +284,202 @@ class StrongSwanInteropTest
             " ms, dead at " + (deadAt - last5.get(0)) + " ms");
     }
 
+    @Test
+    void strongSwanRekeysChildAndReauthenticatesIkeWhileSluiceStaysConsistent() throws Exception
+    {
+        ikeExtra = "reauth_time = 6s\n over_time = 3s\n rand_time = 0s";
+        childExtra = "rekey_time = 3s\n life_time = 6s\n rand_time = 0s";
+        startCharon("aes128-sha1-modp1024", "aes128-sha1-modp1024", 0);
+        // strongSwan offers a phase 1 lifetime of reauth_time + over_time; a responder's policy must not be longer
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA, 2, 9), 2,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96), null);
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        awaitChild();
+        final long until = now() + 13_000;
+        int checks = 0;
+        while (now() < until)
+        {
+            Thread.sleep(2000);
+            awaitConsistent("check " + ++checks);
+        }
+        final long ups = events.stream().filter(e -> e.startsWith("up ")).count();
+        final long phase1 = events.stream().filter(e -> e.equals("phase1")).count();
+        System.out.println("strongSwan rekeys: Sluice events " + events);
+        assertTrue(ups >= 4, "strongSwan rekeyed the child every 3 s: " + events + diagnostics());
+        assertTrue(phase1 >= 2, "strongSwan reauthenticated the IKE SA: " + events + diagnostics());
+        // an SA may reach its hard lifetime before strongSwan's delete arrives, but only once replaced: never a gap
+        for (int i = 0; i < events.size(); i++)
+        {
+            if (events.get(i).endsWith(" lifetime expired"))
+            {
+                final String spi = events.get(i).split(" ")[1];
+                final int up = events.indexOf("up " + spi);
+                assertTrue(events.subList(up + 1, i).stream().anyMatch(e -> e.startsWith("up ")),
+                    "expired before it was replaced: " + events);
+            }
+        }
+        // strongSwan offered 6 s: our SAs follow its lifetime
+        assertTrue(engine.childSas().stream().allMatch(c -> c.lifetimeSeconds() == 6), engine.childSas().toString());
+        assertTrue(swanctl("--list-sas").contains("ESTABLISHED"));
+    }
+
+    @Test
+    void sluiceRekeysChildMakeBeforeBreakAndRenegotiatesPhase1AndStrongSwanFollows() throws Exception
+    {
+        tweak = b -> b.rekeyOverlapMillis = 1000;
+        startCharon("aes128-sha1-modp1024", "aes128-sha1-modp1024", 0);
+        // phase 1 for 7 s: renegotiated at 90 %
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA, 2, 7), 2,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96), null);
+        engine.initiate(new InetSocketAddress(ip(SWAN), 500));
+        final ChildSa first = awaitChild();
+        awaitConsistent("first child");
+        assertTrue(engine.rekeyChild(first.spiIn()));
+        await(() -> children.size() >= 2, 5000, "the replacement child SA");
+        await(() -> engine.childSas().size() == 1, 5000, "the old child SA deleted after the overlap");
+        final ChildSa second = engine.childSas().get(0);
+        assertTrue(second.spiIn() != first.spiIn());
+        awaitConsistent("after Sluice's rekey");
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        assertTrue(charonLog.contains("received DELETE for ESP CHILD_SA with SPI " +
+            String.format("%08x", first.spiIn())), tail(charonLog));
+        // phase 1 renegotiated at ~6.3 s without touching the child SA
+        await(() -> events.stream().filter(e -> e.equals("phase1")).count() >= 2, 12_000, "phase 1 renegotiated");
+        Thread.sleep(1500);
+        System.out.println("Sluice rekeys: events " + events + "\n" + swanctl("--list-sas"));
+        assertEquals(List.of(second.spiIn()), engine.childSas().stream().map(ChildSa::spiIn).toList(), events.toString());
+        assertEquals(1, events.stream().filter(e -> e.startsWith("down ")).count(), events.toString());
+        awaitConsistent("after phase 1 renegotiation");
+        assertTrue(swanctl("--list-sas").contains("ESTABLISHED, IKEv1"));
+        assertEquals(1, engine.showCryptoIsakmpSa().lines().filter(l -> l.contains("QM_IDLE")).count(),
+            engine.showCryptoIsakmpSa());
+    }
+
+    @Test
+    void afterPhase1ToAnUnreachableFirstPeerFailsSluiceFailsOverToStrongSwan() throws Exception
+    {
+        final String nobody = "10.77.0.9";
+        tweak = b -> {
+            b.key(Settings.key(PSK, nobody));
+            b.phase2(new Ikev1Settings.Phase2Policy(io.sluice.controlplane.config.Ip4Subnet.host(Settings.ip4(nobody)),
+                List.of(set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96)),
+                new io.sluice.controlplane.config.Ipsec.Lifetime(3600, 4_608_000), 0, selector(SLUICE_NET),
+                selector(SWAN_NET)));
+            b.peerGroups.add(List.of(ip(nobody), ip(SWAN)));
+            b.retransmit(300, 2);
+        };
+        startCharon("aes128-sha1-modp1024", "aes128-sha1", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_128, Isakmp.Hash.SHA, 2, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96), null);
+        engine.initiate(new InetSocketAddress(ip(nobody), 500));
+        final ChildSa child = awaitChild();
+        assertTrue(events.contains("failover " + nobody + " " + SWAN), events.toString());
+        assertEquals(ip(SWAN), child.peer().getAddress());
+        assertStrongSwanAgrees(child, true, "AES_CBC-128/HMAC_SHA1_96");
+    }
+
+    @Test
+    void sluiceChoosesAggressiveModeForAPeerKnownOnlyByAHostNameKey() throws Exception
+    {
+        aggressive = true;
+        swanId = "rtr-swan";
+        sluiceId = "rtr-sluice";
+        tweak = b -> {
+            b.keys.clear();
+            b.key(new Isakmp.PresharedKey(new io.sluice.controlplane.config.Secret(PSK), java.util.Optional.empty(),
+                java.util.Optional.of("rtr-swan"), false));
+            b.identity = Isakmp.Identity.HOSTNAME;
+            b.hostname = "rtr-sluice";
+            b.peerHostnames.put(ip(SWAN), "rtr-swan");
+        };
+        startCharon("aes256-sha256-modp2048", "aes256-sha256", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_256, Isakmp.Hash.SHA256, 14, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_256, EspIntegrity.HMAC_SHA256_128), null);
+        engine.initiate(new InetSocketAddress(ip(SWAN), 500));
+        final ChildSa child = awaitChild();
+        assertTrue(sluiceLog.stream().anyMatch(l -> l.contains("New State = IKE_I_AM1")), String.join("\n", sluiceLog));
+        assertStrongSwanAgrees(child, true, "AES_CBC-256/HMAC_SHA2_256_128");
+        assertTrue(swanctl("--list-sas").contains("remote 'rtr-sluice'"), swanctl("--list-sas"));
+    }
+
+    @Test
+    void rsaSignaturesWithCertificatesFromOneCaBothWays() throws Exception
+    {
+        final TestPki ca = TestPki.authority("C=CH, O=Sluice Interop, CN=Interop CA");
+        final java.security.KeyPair swanKeys = TestPki.rsa();
+        final long now = System.currentTimeMillis();
+        for (final String sub : List.of("x509", "x509ca", "private"))
+        {
+            Files.createDirectories(dir.resolve(sub));
+        }
+        TestPki.pem(dir.resolve("x509/swan.crt"), ca.issue("C=CH, O=Sluice Interop, CN=swan", swanKeys,
+            now - TestPki.DAY, now + TestPki.DAY, SWAN));
+        TestPki.pem(dir.resolve("private/swan.key"), swanKeys.getPrivate());
+        TestPki.pem(dir.resolve("x509ca/ca.crt"), ca.certificate);
+        certificates = true;
+        swanId = "C=CH, O=Sluice Interop, CN=swan";
+        sluiceId = "C=CH, O=Sluice Interop, CN=sluice";
+        tweak = b -> {
+            b.policies.clear();
+            b.policy(new Isakmp.Policy(10, Isakmp.Encryption.AES_256, Isakmp.Hash.SHA256, Isakmp.Authentication.RSA_SIG,
+                io.sluice.controlplane.config.DhGroup.ofNumber(14), 3600));
+            b.keys.clear();
+            b.identity = Isakmp.Identity.DN;
+            b.credentials = ca.credentials("C=CH, O=Sluice Interop, CN=sluice", SLUICE);
+        };
+        startCharon("aes256-sha256-modp2048", "aes256-sha256", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_256, Isakmp.Hash.SHA256, 14, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_256, EspIntegrity.HMAC_SHA256_128), null);
+        engine.initiate(new InetSocketAddress(ip(SWAN), 500));
+        final ChildSa child = awaitChild();
+        assertStrongSwanAgrees(child, true, "AES_CBC-256/HMAC_SHA2_256_128");
+        assertTrue(sluiceLog.stream().anyMatch(l -> l.contains("certificate of C=CH,O=Sluice Interop,CN=swan verified")),
+            String.join("\n", sluiceLog));
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        assertTrue(charonLog.contains("authentication of 'C=CH, O=Sluice Interop, CN=sluice' with RSA_EMSA_PKCS1_NULL successful"),
+            tail(charonLog));
+
+        // and strongSwan initiating
+        engine.clear(ip(SWAN));
+        await(() -> !swanctl("--list-sas").contains("ESTABLISHED"), 5000, "the SAs cleared");
+        children.clear();
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        final ChildSa second = awaitChild();
+        assertStrongSwanAgrees(second, false, "AES_CBC-256/HMAC_SHA2_256_128");
+    }
+
+    /**
+     * strongSwan's child SAs (every state) as (its inbound, its outbound) SPI pairs equal Sluice's live
+     * children as (our outbound, our inbound); retried briefly, as a delete may be in flight.
+     */
+    private void awaitConsistent(final String when) throws Exception
+    {
+        final long until = now() + 3000;
+        String last = "";
+        while (now() < until)
+        {
+            final String sas = swanctl("--list-sas");
+            final java.util.Set<String> swan = new java.util.TreeSet<>();
+            final Matcher m = Pattern.compile("\\bin\\s+([0-9a-f]{8}),.*\\n\\s*out\\s+([0-9a-f]{8})").matcher(sas);
+            while (m.find())
+            {
+                swan.add(m.group(1) + "/" + m.group(2));
+            }
+            final java.util.Set<String> ours = new java.util.TreeSet<>();
+            for (final ChildSa c : engine.childSas())
+            {
+                ours.add(String.format("%08x/%08x", c.spiOut(), c.spiIn()));
+            }
+            if (swan.equals(ours) && !ours.isEmpty())
+            {
+                return;
+            }
+            last = "strongSwan " + swan + ", Sluice " + ours + "\n" + sas;
+            Thread.sleep(100);
+        }
+        throw new AssertionError(when + ": SAs differ: " + last + "\nevents " + events + diagnostics());
+    }
+
     // ------------------------------------------------------------------------------------------
 
     private void startSluice(final Isakmp.Policy policy, final int pfs, final io.sluice.controlplane.config.Ipsec.TransformSet ts,
@@ -282,7 +489,9 @@ class StrongSwanInteropTest
             io.sluice.controlplane.config.Ip4Subnet.host(Settings.ip4(SWAN)), List.of(ts),
             new io.sluice.controlplane.config.Ipsec.Lifetime(3600, 4_608_000), pfs, selector(SLUICE_NET),
             selector(SWAN_NET));
-        final Ikev1Settings settings = builder(SLUICE, SWAN, PSK, policy, qm).dpd(dpd).retransmit(1000, 4).build();
+        final Ikev1Settings.Builder b = builder(SLUICE, SWAN, PSK, policy, qm).dpd(dpd).retransmit(1000, 4);
+        tweak.accept(b);
+        final Ikev1Settings settings = b.build();
         try (NetNs ignored = NetNs.enter(nsSluice))
         {
             transport = IkeUdpTransport.open(ip(SLUICE), 500, 4500);
@@ -301,6 +510,25 @@ class StrongSwanInteropTest
             public void childSaEstablished(final ChildSa sa)
             {
                 children.add(sa);
+                events.add("up " + ChildSa.spiText(sa.spiIn()));
+            }
+
+            @Override
+            public void childSaDeleted(final ChildSa sa, final String reason)
+            {
+                events.add("down " + ChildSa.spiText(sa.spiIn()) + " " + reason);
+            }
+
+            @Override
+            public void phase1Established(final InetSocketAddress peer, final String peerId)
+            {
+                events.add("phase1");
+            }
+
+            @Override
+            public void peerFailover(final InetSocketAddress failed, final InetSocketAddress next)
+            {
+                events.add("failover " + failed.getAddress().getHostAddress() + " " + next.getAddress().getHostAddress());
             }
 
             @Override
@@ -341,7 +569,7 @@ class StrongSwanInteropTest
                   flush_line = yes
                 }
               }
-              load = random nonce openssl aes sha1 sha2 md5 hmac gmp curve25519 kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
+              load = random nonce openssl aes sha1 sha2 md5 hmac gmp curve25519 kdf pem pkcs1 pkcs8 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
               i_dont_care_about_security_and_use_aggressive_mode_psk = yes
               retransmit_timeout = 1.0
               retransmit_tries = 3
@@ -366,13 +594,15 @@ class StrongSwanInteropTest
                 encap = yes
                 dpd_delay = %ds
                 dpd_timeout = %ds
+                %s
                 local {
-                  auth = psk
-                  id = %s
+                  auth = %s
+                  id = "%s"
+                  %s
                 }
                 remote {
-                  auth = psk
-                  id = %s
+                  auth = %s
+                  id = "%s"
                 }
                 children {
                   net {
@@ -382,6 +612,7 @@ class StrongSwanInteropTest
                     mode = tunnel
                     start_action = none
                     dpd_action = clear
+                    %s
                   }
                 }
               }
@@ -392,13 +623,18 @@ class StrongSwanInteropTest
                 secret = "%s"
               }
             }
-            """.formatted(aggressive ? "yes" : "no", SWAN, SLUICE, ike, dpdDelay, dpdTimeout == 0 ? 150 : dpdTimeout, SWAN, SLUICE, SWAN_NET, SLUICE_NET, esp, SLUICE, PSK));
+            """.formatted(aggressive ? "yes" : "no", SWAN, SLUICE, ike, dpdDelay, dpdTimeout == 0 ? 150 : dpdTimeout, ikeExtra, auth(), swanId, certificates ? "certs = swan.crt" : "", auth(), sluiceId, SWAN_NET, SLUICE_NET, esp, childExtra, sluiceId, PSK));
         charon = lab.spawn(nsSwan, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
             "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
         await(() -> Files.exists(dir.resolve("charon.vici")) &&
             NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
             10_000, "charon's vici socket");
         swanctl("--load-all", "--file", dir.resolve("swanctl.conf").toString());
+    }
+
+    private String auth()
+    {
+        return certificates ? "pubkey" : "psk";
     }
 
     private String swanctl(final String... args)
