@@ -282,6 +282,35 @@ public final class Dataplane
         return ifc;
     }
 
+    /**
+     * Points a route-based IPsec tunnel at another peer (a crypto map failing over to its next
+     * {@code set peer}): the routes stay, outbound packets take the new peer's binding (and its SA,
+     * once there is one) from the next packet on; the old peer's SAs stay until they are deleted.
+     */
+    public synchronized void retargetIpsecTunnel(final Interface tunnel, final int destination)
+    {
+        if (tunnelKind[tunnel.index()] != TUNNEL_IPSEC)
+        {
+            throw new IllegalArgumentException(tunnel.name() + " is not an IPsec tunnel");
+        }
+        final int[] dst = ipsecDestination.clone();
+        dst[tunnel.index()] = destination;
+        ipsecDestination = dst;
+        final long key = ((long)tunnel.index() << 32) | (destination & 0xffff_ffffL);
+        Integer id = bindingIds.get(key);
+        if (id == null)
+        {
+            id = bindingIface.length;
+            final int[] next = Arrays.copyOf(bindingIface, id + 1);
+            next[id] = tunnel.index();
+            bindingIface = next;
+            bindingIds.put(key, id);
+        }
+        final int[] b = ifaceBinding.clone();
+        b[tunnel.index()] = id;
+        ifaceBinding = b;
+    }
+
     /** {@code tunnel protection ipsec profile} on a GRE tunnel: its packets go out and must come in as ESP. */
     public synchronized void protectGreTunnel(final Interface tunnel)
     {

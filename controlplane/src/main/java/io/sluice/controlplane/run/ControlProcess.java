@@ -321,6 +321,12 @@ public final class ControlProcess implements AutoCloseable
         public void onSaEvent(final int spi, final Direction direction, final int event)
         {
             log(String.format("SA 0x%08x %s: %s", spi, direction, io.sluice.dataplane.esp.EspEvents.names(event)));
+            final int soft = io.sluice.dataplane.esp.EspEvents.SOFT_BYTES | io.sluice.dataplane.esp.EspEvents.SOFT_TIME |
+                io.sluice.dataplane.esp.EspEvents.SEQUENCE_SOFT;
+            if (ike != null && (event & soft) != 0 && direction == Direction.OUTBOUND)
+            {
+                ike.softLifetime(spi);
+            }
         }
 
         @Override

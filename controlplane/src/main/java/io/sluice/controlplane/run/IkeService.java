@@ -39,6 +39,7 @@ final class IkeService implements Ikev1Engine.Listener
     private static final int RETRY_MILLIS = 5_000;
 
     private final ConfigProgrammer.Plan plan;
+    private final Config config;
     private final InjectProxy inject;
     private final DataplaneProgram program;
     private final Consumer<String> log;
@@ -49,6 +50,14 @@ final class IkeService implements Ikev1Engine.Listener
     private final java.util.Set<Integer> v2Peers = new java.util.HashSet<>();
     private final DebugLog ikeLog;
     private final java.util.Map<Integer, Long> retryAt = new java.util.HashMap<>();
+    /** Peers a crypto map failed over to, and the configured entry (tunnel, local address) they stand in for. */
+    private final java.util.Map<Integer, ConfigProgrammer.IkePeer> failedOver = new java.util.HashMap<>();
+
+    private ConfigProgrammer.IkePeer ikePeer(final int address)
+    {
+        final ConfigProgrammer.IkePeer p = failedOver.get(address);
+        return p != null ? p : plan.ikePeer(address);
+    }
 
     /** {@code debug crypto isakmp} can be turned on and off while running. */
     static final class DebugLog implements IkeLog
@@ -98,6 +107,7 @@ final class IkeService implements Ikev1Engine.Listener
         final DataplaneProgram program, final Consumer<String> log, final List<SaSpec> sas)
     {
         this.plan = plan;
+        this.config = config;
         this.inject = inject;
         this.program = program;
         this.log = log;
@@ -160,6 +170,11 @@ final class IkeService implements Ikev1Engine.Listener
                     self.peerDead(peer);
                 }
             }, ikeLog, System::currentTimeMillis, new SecureRandom());
+    }
+
+    private boolean tunnelIsGre(final String tunnel)
+    {
+        return config.interfaceNamed(tunnel).isPresent(); // a crypto map's IPsec tunnel is no configured interface
     }
 
     private static InetAddress address(final int ip)
@@ -240,6 +255,46 @@ final class IkeService implements Ikev1Engine.Listener
         }
     }
 
+    /**
+     * The dataplane says an SA crossed its soft lifetime (kilobytes, seconds, or its sequence numbers
+     * running out): negotiate its successor now, make-before-break; the old SA is deleted once the
+     * new one is in (both engines also rekey on their own before a lifetime in seconds ends).
+     */
+    void softLifetime(final int spi)
+    {
+        for (final SaSpec s : sas)
+        {
+            if (s.spi() == spi)
+            {
+                log.accept("IKE: SA " + ChildSa.spiText(spi & 0xffff_ffffL) + " reached its soft lifetime: rekeying");
+                if (usesV2(s.peer()))
+                {
+                    v2.rekeyChild(address(s.peer()));
+                }
+                else
+                {
+                    rekeyV1(spi);
+                }
+                return;
+            }
+        }
+    }
+
+    private void rekeyV1(final int spi)
+    {
+        for (final ChildSa c : engine.childSas())
+        {
+            if ((int)c.spiIn() == spi || (int)c.spiOut() == spi)
+            {
+                if (!engine.rekeyChild(c.spiIn()))
+                {
+                    log.accept("IKE: " + ChildSa.spiText(c.spiIn()) + " is already being rekeyed");
+                }
+                return;
+            }
+        }
+    }
+
     /** {@code clear crypto sa}: every IKE SA and its children deleted (with notifications); new ones follow. */
     void clearAll()
     {
@@ -316,7 +371,7 @@ final class IkeService implements Ikev1Engine.Listener
     private void send(final byte[] datagram, final InetSocketAddress to, final int localPort)
     {
         final int dst = ip(to.getAddress());
-        final ConfigProgrammer.IkePeer p = plan.ikePeer(dst);
+        final ConfigProgrammer.IkePeer p = ikePeer(dst);
         final int src = p != null ? p.local() : plan.ikePeers().getFirst().local();
         final int total = 28 + datagram.length;
         final ByteBuffer b = ByteBuffer.allocate(total);
@@ -362,7 +417,7 @@ final class IkeService implements Ikev1Engine.Listener
     public void childSaEstablished(final ChildSa c)
     {
         final int peer = ip(c.peer().getAddress());
-        final ConfigProgrammer.IkePeer p = plan.ikePeer(peer);
+        final ConfigProgrammer.IkePeer p = ikePeer(peer);
         if (p == null)
         {
             log.accept("IKE: SAs with " + c.peer() + " bind to no tunnel of the configuration; not installed");
@@ -414,5 +469,22 @@ final class IkeService implements Ikev1Engine.Listener
     public void peerDead(final InetSocketAddress peer)
     {
         retryAt.put(ip(peer.getAddress()), System.currentTimeMillis() + 1000);
+    }
+
+    @Override
+    public void peerFailover(final InetSocketAddress failed, final InetSocketAddress next)
+    {
+        // the engine goes on with the crypto map entry's next 'set peer': stop retrying the dead one, and point the
+        // entry's IPsec tunnel at the next peer so its SAs have somewhere to go
+        retryAt.remove(ip(failed.getAddress()));
+        final ConfigProgrammer.IkePeer was = ikePeer(ip(failed.getAddress()));
+        if (was != null && !tunnelIsGre(was.tunnel()))
+        {
+            final int to = ip(next.getAddress());
+            failedOver.put(to, new ConfigProgrammer.IkePeer(to, was.tunnel(), was.local(), was.mode()));
+            program.ipsecTunnel(was.tunnel(), was.local(), to);
+        }
+        log.accept("IKE: " + failed.getAddress().getHostAddress() + " is gone; trying the next peer " +
+            next.getAddress().getHostAddress());
     }
 }

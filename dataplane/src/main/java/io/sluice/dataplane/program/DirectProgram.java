@@ -182,6 +182,17 @@ public final class DirectProgram implements DataplaneProgram
     @Override
     public synchronized void ipsecTunnel(final String name, final int source, final int destination)
     {
+        final String before = applied.get("tunnel " + name);
+        if (before != null && before.startsWith("ipsec " + source + " ") && !before.equals("ipsec " + source + " " +
+            destination))
+        {
+            // the same tunnel to another peer: a crypto map failing over to its next 'set peer'
+            fresh("tunnel " + name, "ipsec " + source + " " + destination, true);
+            dp.retargetIpsecTunnel(iface(name), destination);
+            log.accept("program: IPsec tunnel " + name + " now goes to " + io.sluice.dataplane.packet.Bytes.ip4ToString(
+                destination));
+            return;
+        }
         if (!fresh("tunnel " + name, "ipsec " + source + " " + destination, false))
         {
             return;

@@ -75,12 +75,32 @@ class DirectProgramTest
     }
 
     @Test
-    void aTunnelCannotChangeUnderARunningDataplane()
+    void aGreTunnelCannotChangeUnderARunningDataplane()
     {
-        program.ipsecTunnel("VPN/10", Rig.WAN_IP, PEER);
+        program.greTunnel("Tunnel0", Rig.WAN_IP, PEER, null);
         final IllegalStateException e = assertThrows(IllegalStateException.class,
-            () -> program.ipsecTunnel("VPN/10", Rig.WAN_IP, Packets.ip("198.51.100.3")));
-        assertTrue(e.getMessage().contains("tunnel VPN/10 exists"), e.getMessage());
+            () -> program.greTunnel("Tunnel0", Rig.WAN_IP, Packets.ip("198.51.100.3"), null));
+        assertTrue(e.getMessage().contains("tunnel Tunnel0 exists"), e.getMessage());
+    }
+
+    @Test
+    void anIpsecTunnelFailsOverToAnotherPeerAndItsSa()
+    {
+        rig.learnNeighbours();
+        final int next = Packets.ip("198.51.100.3");
+        program.ipsecTunnel("VPN/10", Rig.WAN_IP, PEER);
+        program.route(Packets.ip("10.2.0.0"), 16, "VPN/10", 0);
+        program.addSa(sa(0x1001, false));
+        program.ipsecTunnel("VPN/10", Rig.WAN_IP, next);
+        program.addSa(new SaSpec(0x4001, false, SecurityAssociation.Mode.TUNNEL, "VPN/10", next, Rig.WAN_IP, 0,
+            EspEncryption.AES_GCM_128, new byte[20], EspIntegrity.NONE, new byte[0], false, 64, 0, 0));
+        rig.lan.inject(rig.fromHost(Packets.ip("10.2.0.9"), 64, 0, new byte[30]));
+        rig.step();
+        final List<byte[]> out = rig.wan.takeSent();
+        assertEquals(1, out.size(), rig.dp.dropSummary());
+        assertEquals(next, Packets.u32(out.get(0), 14 + 16), "to the next peer");
+        assertEquals(0x4001, Packets.u32(out.get(0), 14 + 20), "with its SA");
+        assertTrue(log.stream().anyMatch(l -> l.contains("now goes to 198.51.100.3")), log.toString());
     }
 
     @Test
