@@ -157,7 +157,7 @@ class RunStrongSwanTest
             "the peer declared dead by on-demand DPD");
         traffic.destroy();
         assertTrue(log.toString().contains("silent while we send: DPD on demand"), log.toString());
-        assertTrue(log.toString().contains("deleted"), "its SAs deleted: " + log);
+        await(() -> log.toString().contains(" deleted: "), 10_000, "its SAs deleted");
         assertFalse(log.toString().contains(PSK), "the pre-shared key is never logged");
     }
 
