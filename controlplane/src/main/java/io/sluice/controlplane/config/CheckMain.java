@@ -116,6 +116,25 @@ public final class CheckMain
                 err.println(note);
             }
         }
+        // what 'sluice run' would do with it: the dataplane programming, checked as a whole
+        final io.sluice.controlplane.program.ConfigProgrammer.Plan plan =
+            io.sluice.controlplane.program.ConfigProgrammer.plan(parsed.config());
+        if (!plan.ok())
+        {
+            for (final String error : plan.errors())
+            {
+                err.println(file + ": " + error);
+            }
+            err.println(file + ": " + count(plan.errors().size(), "error") + " applying it; nothing of it would be applied");
+            return 1;
+        }
+        if (verbose)
+        {
+            for (final String n : plan.notes())
+            {
+                err.println(file + ": " + n);
+            }
+        }
         if (running)
         {
             out.print(RunningConfig.render(parsed.config()));

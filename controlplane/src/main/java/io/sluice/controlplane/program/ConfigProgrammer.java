@@ -183,7 +183,8 @@ public final class ConfigProgrammer
             final int destination = multipoint ? 0 : t.destination().map(d -> d.bits()).orElse(0);
             if (!multipoint && destination == 0)
             {
-                errors.add("interface " + ifc.name() + ": a point-to-point GRE tunnel needs 'tunnel destination'");
+                // as on IOS: the tunnel interface exists but stays down (the parser warns about it too)
+                notes.add("interface " + ifc.name() + ": no tunnel destination and not multipoint: down, not programmed");
                 continue;
             }
             final Long key = t.key().isPresent() ? t.key().getAsLong() : null;

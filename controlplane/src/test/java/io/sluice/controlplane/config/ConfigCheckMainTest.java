@@ -67,6 +67,28 @@ class ConfigCheckMainTest
     }
 
     @Test
+    void aFileThatParsesButCannotBeAppliedIsRefusedToo() throws IOException
+    {
+        final Path gw = file("gw.conf", """
+            interface eth0
+             ip address 192.0.2.1 255.255.255.0
+             crypto map VPN
+            crypto ipsec transform-set TS esp-aes esp-sha-hmac
+             mode transport
+            access-list 110 permit ip 10.1.0.0 0.0.0.255 10.2.0.0 0.0.0.255
+            crypto map VPN 20 ipsec-isakmp
+             set peer 198.51.100.7
+             set transform-set TS
+             match address 110
+            """);
+        assertEquals(1, check("-c", gw.toString()));
+        assertEquals("", out());
+        assertTrue(err().contains(gw + ": crypto map VPN 20 ipsec-isakmp: transform set TS is 'mode transport', which " +
+            "protects only GRE"), err());
+        assertTrue(err().endsWith(gw + ": 1 error applying it; nothing of it would be applied\n"), err());
+    }
+
+    @Test
     void verboseListsIgnoredLinesAndRunningConfigPrintsTheConfiguration() throws IOException
     {
         final Path gw = file("gw.conf", "version 12.4\nhostname gw\n");
