@@ -27,7 +27,9 @@ public final class Main
             final int status = switch (args[0])
             {
                 case "forward" -> ForwardMain.run(rest);
-                case "bench" -> io.sluice.tools.bench.BenchMain.run(rest);
+                case "bench" -> rest.length > 0 && rest[0].equals("ike-setup") ?
+                    io.sluice.tools.ikebench.IkeSetupBench.run(Arrays.copyOfRange(rest, 1, rest.length)) :
+                    io.sluice.tools.bench.BenchMain.run(rest);
                 case "demo" -> io.sluice.tools.demo.DemoMain.run(rest);
                 case "check" -> io.sluice.controlplane.config.CheckMain.run(rest);
                 case "run" -> io.sluice.tools.run.RunMain.run(rest);
