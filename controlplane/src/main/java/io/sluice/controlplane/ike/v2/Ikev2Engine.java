@@ -1047,10 +1047,19 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         listener.ikeSaEstablished(sa.peer, sa.peerId);
     }
 
+    /**
+     * INITIAL_CONTACT (RFC 7296 2.4): the peer lost its state, so the IKE SAs it had with us under the
+     * same authenticated identity are stale. Only those: SAs still negotiating, and other identities
+     * behind the same address (a NAT, a load generator), are left alone.
+     */
     private void initialContact(final Ikev2Sa sa)
     {
         for (final Ikev2Sa other : otherSas(sa))
         {
+            if (!other.established() || other.peerId == null || !other.peerId.equals(sa.peerId))
+            {
+                continue;
+            }
             debug(sa, "INITIAL_CONTACT: removing IKE SA " + other.id + " with " + text(other.peer));
             dropChildren(other, "initial contact");
             remove(other);

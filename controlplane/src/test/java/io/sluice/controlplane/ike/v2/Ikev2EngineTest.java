@@ -56,6 +56,24 @@ class Ikev2EngineTest
     }
 
     @Test
+    void initialContactFromARestartedPeerRemovesItsStaleIkeSa()
+    {
+        final Pair p = established(pair(0, gcm(31), GCM));
+        assertEquals(1, p.b.ikeSaCount());
+        // A restarts: a fresh engine, same identity, same address; it says INITIAL_CONTACT
+        p.a = new Ikev2Engine(settings(A, B, PSK, child("10.1.0.0/24", "10.2.0.0/24", 0, GCM), gcm(31)).build(),
+            (d, to, port) -> p.wire.add(new Pair.Datagram(d, new InetSocketAddress(p.addressA, port), to, true)),
+            p.eventsA, io.sluice.controlplane.ike.IkeLog.to(p.logA::add, true), () -> p.now[0],
+            new java.security.SecureRandom());
+        p.a.initiate(p.peerOfA());
+        p.run();
+        assertTrue(p.a.established(Pair.ip(B)), String.join("\n", p.logA));
+        assertEquals(1, p.b.ikeSaCount(), "the stale IKE SA of the same identity is gone, the new one stays:\n" +
+            String.join("\n", p.logB));
+        assertTrue(p.logB.stream().anyMatch(l -> l.contains("INITIAL_CONTACT: removing IKE SA")), String.join("\n", p.logB));
+    }
+
+    @Test
     void pskWithCurve25519AndAesGcmBringsUpOneMirroredTunnelChild()
     {
         final Pair p = established(pair(0, gcm(31), GCM));
