@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param vpdn          L2TP.
  * @param redundancy    {@code redundancy} / {@code mode sso}, if configured.
  * @param dataplane     the {@code sluice dataplane} settings, defaults filled in.
+ * @param pki           the {@code sluice pki} files, if configured.
  */
 public record Config(
     Optional<String> hostname,
@@ -40,7 +41,8 @@ public record Config(
     List<RsaPublicKey> rsaPublicKeys,
     Vpdn vpdn,
     Optional<Redundancy> redundancy,
-    DataplaneSettings dataplane)
+    DataplaneSettings dataplane,
+    Optional<Pki> pki)
 {
     public Config
     {

@@ -58,6 +58,7 @@ final class ConfigBuilder extends Block
     final Map<String, VpdnGroupBuilder> vpdnGroups = new LinkedHashMap<>();
     Where redundancyAt;
     final SluiceBuilder sluice = new SluiceBuilder();
+    final PkiBuilder pki = new PkiBuilder();
 
     ConfigBuilder(final String file, final int cpus)
     {
@@ -285,6 +286,29 @@ final class ConfigBuilder extends Block
         List<Integer> cpus;
     }
 
+    static final class PkiBuilder extends Block
+    {
+        Where at;
+        String certificate;
+        String privateKey;
+        String caCertificate;
+    }
+
+    private Optional<Pki> buildPki()
+    {
+        if (pki.at == null)
+        {
+            return Optional.empty();
+        }
+        if (pki.certificate == null || pki.privateKey == null || pki.caCertificate == null)
+        {
+            error(pki.at.error("'sluice pki' needs certificate, private-key and ca-certificate; missing " +
+                (pki.certificate == null ? "certificate" : pki.privateKey == null ? "private-key" : "ca-certificate")));
+            return Optional.empty();
+        }
+        return Optional.of(new Pki(pki.certificate, pki.privateKey, pki.caCertificate));
+    }
+
     // ---------------------------------------------------------------- build
 
     /** Checks what only the whole file can tell, then builds the model, or throws with every error. */
@@ -327,7 +351,8 @@ final class ConfigBuilder extends Block
             keyModels,
             vpdn,
             redundancyAt != null ? Optional.of(Redundancy.SSO) : Optional.empty(),
-            dataplane);
+            dataplane,
+            buildPki());
         final List<ConfigMessage> sortedNotes = new ArrayList<>(notes);
         Collections.sort(sortedNotes);
         return new ParsedConfig(config, sortedNotes);

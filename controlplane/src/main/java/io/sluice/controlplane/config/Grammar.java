@@ -76,6 +76,8 @@ final class Grammar
         new Mode<>("redundancy", "redundancy", () -> null, false);
     final Mode<SluiceBuilder> sluice =
         new Mode<>("sluice dataplane", "sluice dataplane", SluiceBuilder::new, false);
+    final Mode<ConfigBuilder.PkiBuilder> pki =
+        new Mode<>("sluice pki", "sluice pki", ConfigBuilder.PkiBuilder::new, false);
     final Mode<Ikev2Commands.ProposalBuilder> ikev2Proposal =
         new Mode<>("crypto ikev2 proposal", "crypto ikev2 proposal NAME", Ikev2Commands.ProposalBuilder::new, false);
     final Mode<Ikev2Commands.PolicyBuilder> ikev2Policy =
@@ -105,7 +107,7 @@ final class Grammar
     List<Mode<?>> modes()
     {
         return List.of(global, iface, acl, policy, transformSet, profile, mapEntry, ezvpn, pubkeyChain, pubkey,
-            vpdnGroup, dialin, redundancy, sluice, ikev2Proposal, ikev2Policy, ikev2Keyring, ikev2Peer, ikev2Profile);
+            vpdnGroup, dialin, redundancy, sluice, pki, ikev2Proposal, ikev2Policy, ikev2Keyring, ikev2Peer, ikev2Profile);
     }
 
     // ---------------------------------------------------------------- shared readers
@@ -575,7 +577,8 @@ final class Grammar
         unsupported("control-plane", true, "Sluice has no control-plane policing");
         unsupported("ipv6", false, "Sluice configures IPv4 only");
         unsupported("crypto dynamic-map", true, "dynamic crypto maps are not supported yet");
-        unsupported("crypto pki", true, "Sluice has no PKI configuration yet");
+        unsupported("crypto pki", true,
+            "Sluice takes certificates as PEM files: use a 'sluice pki' block (certificate, private-key, ca-certificate)");
         unsupported("crypto ca", true, "Sluice has no PKI configuration yet");
         unsupported("crypto key generate", false,
             "an action, not configuration: Sluice keeps its own keys in files");

@@ -98,6 +98,14 @@ public final class RunningConfig
             accessList(acl);
         }
         dataplane(c.dataplane());
+        c.pki().ifPresent(p ->
+        {
+            line("sluice pki");
+            line(" certificate " + p.certificate());
+            line(" private-key " + p.privateKey());
+            line(" ca-certificate " + p.caCertificate());
+            bang();
+        });
         line("end");
     }
 

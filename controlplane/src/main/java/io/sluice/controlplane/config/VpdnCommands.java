@@ -82,6 +82,7 @@ final class VpdnCommands
         });
 
         sluice(g);
+        pki(g);
     }
 
     private static void vpdnGroup(final Grammar g)
@@ -277,6 +278,50 @@ final class VpdnCommands
             a.end();
             return null;
         });
+    }
+
+    private static void pki(final Grammar g)
+    {
+        g.global.opening("sluice pki", g.pki, (a, c) ->
+        {
+            a.end();
+            if (c.pki.at != null)
+            {
+                throw Args.problem(a.line().token(0), "'sluice pki' is already configured (" + c.pki.at.lineText() +
+                    "); expected one such block");
+            }
+            c.pki.at = new Where(a.line(), a.line().token(0).column());
+            return g.pki.frame(c.pki, "sluice pki", a.line());
+        });
+        g.pki.command("certificate", (a, p) ->
+        {
+            p.once("certificate", a);
+            p.certificate = pemFile(a, "this gateway's certificate");
+            return null;
+        });
+        g.pki.command("private-key", (a, p) ->
+        {
+            p.once("private-key", a);
+            p.privateKey = pemFile(a, "this gateway's private key");
+            return null;
+        });
+        g.pki.command("ca-certificate", (a, p) ->
+        {
+            p.once("ca-certificate", a);
+            p.caCertificate = pemFile(a, "the CA certificate peers chain to");
+            return null;
+        });
+    }
+
+    private static String pemFile(final Args a, final String what)
+    {
+        final ConfigLine.Token t = a.next("a PEM file with " + what, "an absolute path such as /etc/sluice/gw.pem");
+        if (!t.text().startsWith("/"))
+        {
+            throw Args.not(t, "a PEM file with " + what, "an absolute path such as /etc/sluice/gw.pem");
+        }
+        a.end();
+        return t.text();
     }
 
     private static void sluice(final Grammar g)

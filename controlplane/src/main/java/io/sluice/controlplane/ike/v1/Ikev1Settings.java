@@ -226,6 +226,19 @@ public record Ikev1Settings(
         b.identity = isakmp.identity();
         b.hostname = config.hostname().orElse(null);
         b.dpd = isakmp.keepalive().map(Dpd::of).orElse(null);
+        // sluice pki: the certificate, key and CA for rsa-sig policies, read now so a bad file stops the start
+        config.pki().ifPresent(pki ->
+        {
+            try
+            {
+                b.credentials = Ikev1Credentials.fromPem(java.nio.file.Path.of(pki.certificate()),
+                    java.nio.file.Path.of(pki.privateKey()), java.nio.file.Path.of(pki.caCertificate()));
+            }
+            catch (final java.io.IOException e)
+            {
+                throw new IllegalArgumentException("sluice pki: " + e.getMessage(), e);
+            }
+        });
         for (final CryptoMap map : config.cryptoMaps())
         {
             for (final CryptoMap.Entry entry : map.entries())

@@ -39,6 +39,77 @@ class Ikev1CertificateTest
         return b.build();
     }
 
+    private static String gatewayConfig(final String local, final String peer, final java.nio.file.Path dir,
+        final String name)
+    {
+        return """
+            hostname %s
+            crypto isakmp policy 10
+             encryption aes 256
+             hash sha256
+             authentication rsa-sig
+             group 14
+            crypto isakmp identity dn
+            crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+            access-list 110 permit ip host %s host %s
+            crypto map VPN 10 ipsec-isakmp
+             set peer %s
+             set transform-set TS
+             match address 110
+            interface eth0
+             ip address %s 255.255.255.0
+             crypto map VPN
+            sluice pki
+             certificate %s
+             private-key %s
+             ca-certificate %s
+            """.formatted(name, local, peer, peer, local, dir.resolve(name + ".crt"), dir.resolve(name + ".key"),
+            dir.resolve("ca.crt"));
+    }
+
+    @Test
+    void twoGatewaysWithSluicePkiInTheirConfigurationsNegotiateWithCertificates() throws Exception
+    {
+        final java.nio.file.Path dir = Files.createTempDirectory("sluice-pki-config-");
+        try
+        {
+            TestPki.pem(dir.resolve("ca.crt"), CA.certificate);
+            for (final String name : new String[]{"gw-a", "gw-b"})
+            {
+                final KeyPair k = TestPki.rsa();
+                TestPki.pem(dir.resolve(name + ".crt"), CA.issue("CN=" + name + ", O=Sluice", k,
+                    System.currentTimeMillis() - TestPki.DAY, System.currentTimeMillis() + TestPki.DAY, null));
+                TestPki.pem(dir.resolve(name + ".key"), k.getPrivate());
+            }
+            final io.sluice.controlplane.config.ConfigParser parser = new io.sluice.controlplane.config.ConfigParser();
+            final var a = parser.parse("gw-a.conf", gatewayConfig(A, B, dir, "gw-a")).config();
+            final var b = parser.parse("gw-b.conf", gatewayConfig(B, A, dir, "gw-b")).config();
+            assertEquals(dir.resolve("gw-a.key").toString(), a.pki().orElseThrow().privateKey());
+            assertTrue(io.sluice.controlplane.config.RunningConfig.render(a).contains("sluice pki\n certificate " +
+                dir.resolve("gw-a.crt")), "show running-config writes the block back");
+            final EnginePair p = new EnginePair(Ikev1Settings.fromConfig(a, ip(A)), Ikev1Settings.fromConfig(b, ip(B)),
+                ip("198.51.100.7"));
+            p.a.initiate(new InetSocketAddress(ip(B), 500));
+            p.run();
+            assertEquals(1, p.a.childSas().size(), p.logs());
+            assertTrue(p.logB.stream().anyMatch(l -> l.contains("certificate of CN=gw-a,O=Sluice verified")), p.logs());
+
+            // a missing file stops the gateway at start, naming it
+            java.nio.file.Files.delete(dir.resolve("gw-b.key"));
+            final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> Ikev1Settings.fromConfig(b, ip(B)));
+            assertTrue(e.getMessage().startsWith("sluice pki: ") && e.getMessage().contains("gw-b.key"),
+                e.getMessage());
+        }
+        finally
+        {
+            try (var files = Files.walk(dir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     @Test
     void mainModeWithCertificatesFromTheSameCaNegotiates()
     {
