@@ -25,28 +25,46 @@ public interface IkeLog
     /** Both kinds of line to one consumer, debug ones only when {@code debug}. */
     static IkeLog to(final Consumer<String> sink, final boolean debug)
     {
-        return new IkeLog()
+        final Switchable log = new Switchable(sink);
+        log.debug(debug);
+        return log;
+    }
+
+    /** Both kinds of line to one consumer; {@code debug crypto isakmp} / {@code undebug all} turn debug lines on and off. */
+    final class Switchable implements IkeLog
+    {
+        private final Consumer<String> sink;
+        private volatile boolean debug;
+
+        public Switchable(final Consumer<String> sink)
         {
-            @Override
-            public void event(final String line)
+            this.sink = sink;
+        }
+
+        public void debug(final boolean on)
+        {
+            debug = on;
+        }
+
+        @Override
+        public void event(final String line)
+        {
+            sink.accept(line);
+        }
+
+        @Override
+        public void debug(final String line)
+        {
+            if (debug)
             {
                 sink.accept(line);
             }
+        }
 
-            @Override
-            public void debug(final String line)
-            {
-                if (debug)
-                {
-                    sink.accept(line);
-                }
-            }
-
-            @Override
-            public boolean debugEnabled()
-            {
-                return debug;
-            }
-        };
+        @Override
+        public boolean debugEnabled()
+        {
+            return debug;
+        }
     }
 }

@@ -48,7 +48,7 @@ final class IkeService implements Ikev1Engine.Listener
     /** IKEv2, for the peers of GRE tunnels whose IPsec profile says {@code set ikev2-profile}; null without. */
     private final io.sluice.controlplane.ike.v2.Ikev2Engine v2;
     private final java.util.Set<Integer> v2Peers = new java.util.HashSet<>();
-    private final DebugLog ikeLog;
+    private final IkeLog.Switchable ikeLog;
     private final java.util.Map<Integer, Long> retryAt = new java.util.HashMap<>();
     /** Peers a crypto map failed over to, and the configured entry (tunnel, local address) they stand in for. */
     private final java.util.Map<Integer, ConfigProgrammer.IkePeer> failedOver = new java.util.HashMap<>();
@@ -57,39 +57,6 @@ final class IkeService implements Ikev1Engine.Listener
     {
         final ConfigProgrammer.IkePeer p = failedOver.get(address);
         return p != null ? p : plan.ikePeer(address);
-    }
-
-    /** {@code debug crypto isakmp} can be turned on and off while running. */
-    static final class DebugLog implements IkeLog
-    {
-        private final Consumer<String> sink;
-        volatile boolean debug;
-
-        DebugLog(final Consumer<String> sink)
-        {
-            this.sink = sink;
-        }
-
-        @Override
-        public void event(final String line)
-        {
-            sink.accept(line);
-        }
-
-        @Override
-        public void debug(final String line)
-        {
-            if (debug)
-            {
-                sink.accept(line);
-            }
-        }
-
-        @Override
-        public boolean debugEnabled()
-        {
-            return debug;
-        }
     }
 
     /** Null when the configuration has no peer for IKE. */
@@ -112,7 +79,7 @@ final class IkeService implements Ikev1Engine.Listener
         this.program = program;
         this.log = log;
         this.sas = sas;
-        this.ikeLog = new DebugLog(log);
+        this.ikeLog = new IkeLog.Switchable(log);
         final InetAddress local = address(plan.ikePeers().getFirst().local());
         final Ikev1Settings.Builder b = Ikev1Settings.fromConfig(config, local).toBuilder();
         // GRE tunnels with tunnel protection: quick mode for GRE between the tunnel's endpoints
@@ -196,7 +163,7 @@ final class IkeService implements Ikev1Engine.Listener
 
     void debug(final boolean on)
     {
-        ikeLog.debug = on;
+        ikeLog.debug(on);
     }
 
     String showCryptoIsakmpSa()
