@@ -15,7 +15,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Hosts' kernels talk through two Sluice gateways on AF_XDP over IPsec: host A -> gateway 1 ->
@@ -38,13 +37,7 @@ class EspNamespaceTest
     @BeforeEach
     void setUp()
     {
-        final String why = NetnsLab.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
+        lab = NetnsLab.createOrSkip(this);
         a = lab.namespace("ha");
         final String g1 = lab.namespace("g1");
         final String g2 = lab.namespace("g2");

@@ -18,7 +18,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Hosts' kernels talk through Sluice gateways on AF_XDP: over a GRE tunnel, over multipoint GRE
@@ -32,13 +31,7 @@ public class GreNamespaceTest
     @BeforeEach
     void setUp()
     {
-        final String why = NetnsLab.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
+        lab = NetnsLab.createOrSkip(this);
     }
 
     @AfterEach

@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Programming while forwarding: host traffic flows through an ESP tunnel between two gateways on
@@ -48,13 +47,7 @@ class ProgramUnderTrafficTest
     @BeforeEach
     void setUp()
     {
-        final String why = NetnsLab.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
+        lab = NetnsLab.createOrSkip(this);
     }
 
     @AfterEach

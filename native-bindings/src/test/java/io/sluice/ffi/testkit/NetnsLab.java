@@ -57,6 +57,21 @@ public final class NetnsLab implements AutoCloseable
         return null;
     }
 
+    /**
+     * A lab for a test, or the test is skipped (JUnit assumption) with the reason printed as
+     * {@code SKIPPED Name: why}, when namespaces cannot be made here (not root, no ip, ...).
+     */
+    public static NetnsLab createOrSkip(final Object test)
+    {
+        final String why = unavailableReason();
+        if (why != null)
+        {
+            System.out.println("SKIPPED " + test.getClass().getSimpleName() + ": " + why);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+        return create();
+    }
+
     public static NetnsLab create()
     {
         return new NetnsLab();

@@ -21,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * TUN devices made through {@link Tun} in a namespace of their own: named, numbered, multi-queue,
@@ -35,13 +34,7 @@ class TunTest
     @BeforeEach
     void setUp()
     {
-        final String why = NetnsLab.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
+        lab = NetnsLab.createOrSkip(this);
         ns = lab.namespace("tun");
     }
 

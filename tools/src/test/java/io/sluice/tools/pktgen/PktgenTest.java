@@ -19,7 +19,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The generator and the sink: frames over a veth pair between two namespaces, every one of them
@@ -74,13 +73,7 @@ class PktgenTest
     @Test
     void everyFrameSentOverAVethPairIsCountedBackPerFlow()
     {
-        final String why = NetnsLab.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
+        lab = NetnsLab.createOrSkip(this);
         final String a = lab.namespace("pa");
         final String b = lab.namespace("pb");
         final String[] veth = lab.veth(a, null, b, null);

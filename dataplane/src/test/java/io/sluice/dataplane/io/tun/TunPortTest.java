@@ -30,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * TUN ports on devices our code creates inside test namespaces.
@@ -50,13 +49,7 @@ class TunPortTest
     @BeforeEach
     void setUp()
     {
-        final String why = NetnsLab.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
+        lab = NetnsLab.createOrSkip(this);
     }
 
     @AfterEach

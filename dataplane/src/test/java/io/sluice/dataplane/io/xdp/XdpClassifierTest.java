@@ -25,7 +25,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The XDP classifier sends only the selected traffic to the socket and leaves the rest, ARP and
@@ -44,13 +43,7 @@ class XdpClassifierTest
     @BeforeEach
     void setUp()
     {
-        final String why = NetnsLab.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
+        lab = NetnsLab.createOrSkip(this);
         a = lab.namespace("a");
         dut = lab.namespace("dut");
         link = lab.veth(a, "10.78.0.1/24", dut, "10.78.0.2/24");
