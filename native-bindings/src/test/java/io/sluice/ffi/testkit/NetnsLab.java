@@ -120,7 +120,32 @@ public final class NetnsLab implements AutoCloseable
         run("ip", "netns", "exec", nsB, "ethtool", "-K", b, "tx", "off");
         run("ip", "-n", nsA, "link", "set", a, "up");
         run("ip", "-n", nsB, "link", "set", b, "up");
+        // frames sent before the kernel sees carrier on both ends are dropped: wait for it (a loaded machine can take
+        // a while), so no test races the link coming up
+        awaitCarrier(nsA, a);
+        awaitCarrier(nsB, b);
         return new String[]{a, b};
+    }
+
+    private static void awaitCarrier(final String ns, final String ifname)
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!run("ip", "-n", ns, "-o", "link", "show", "dev", ifname).contains("LOWER_UP"))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException(ifname + " in " + ns + " has no carrier after 10 s");
+            }
+            try
+            {
+                Thread.sleep(5);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for " + ifname);
+            }
+        }
     }
 
     private int vethCount;
