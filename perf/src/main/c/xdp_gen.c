@@ -3,7 +3,7 @@
  *
  *   xdp_gen --iface IF --dst-mac MAC [--src-mac MAC] [--queue Q] [--cpu N] [--size BYTES|imix]
  *           [--rate PPS] [--seconds N] [--warmup-ms MS] [--drain-ms MS] [--batch N]
- *           [--driver] [--copy|--zero-copy] [--rx-iface IF] [--rx-offset N]
+ *           [--driver] [--copy|--zero-copy] [--rx-iface IF] [--rx-offset N] [--rx-any] [--ring FILE]
  *
  * One socket on IF/Q (its own XDP program redirects every frame on IF to it), one busy-polling
  * thread pinned to --cpu. It sends UDP/IPv4 frames to --dst-mac (the forwarder's interface) as
@@ -22,6 +22,21 @@
  * Payload: a 4-byte magic "SLG1" then a 64-bit sequence number (host order), 0, 1, 2, ... per
  * frame sent. Frames without the magic (anything else that reaches the interface) count as
  * "foreign" and are not counted as received.
+ *
+ * --rx-any (frames come back encrypted, e.g. as ESP from a gateway's encrypt direction): every IPv4
+ * frame on the receive socket that is not ICMP counts as received, by port and length: its size as
+ * sent is --size, or for IMIX the largest IMIX size whose frame fits in what came back (ESP adds
+ * under 100 bytes, the IMIX sizes are 500 apart). Sequence numbers cannot be read, so "reordered"
+ * stays 0; ICMP (e.g. a gateway's fragmentation-needed) and non-IPv4 count as foreign.
+ *
+ * --ring FILE (frames go out encrypted, e.g. ESP for a gateway's decrypt direction): instead of
+ * building UDP frames, send the frames of FILE in order, round and round. The harness writes FILE:
+ * "SLR1", u32 count, u32 largest length, then per frame u16 length, u16 wire size of the plain
+ * frame it carries (with FCS, what sentBytes counts) and the frame's bytes, little-endian. The
+ * generator writes its own MACs into every frame (destination --dst-mac, source its interface's).
+ * Each frame's plain payload holds the magic and its index in the ring as sequence number; the
+ * sink counts an index lower than the last one seen as reordered unless the ring wrapped (a jump
+ * back of more than half the ring). With IMIX, frame i of the ring must be IMIX position i % 12.
  *
  * Phases: after READY the generator sends for --warmup-ms (default 0) without measuring, then
  * measures until SIGTERM/SIGINT or --seconds; then it stops sending and keeps receiving for
@@ -130,6 +145,12 @@ struct gen {
     uint32_t wire_size; /* --size; 0 for IMIX */
     uint8_t imix_hdr[IMIX_PERIOD][HDR_LEN]; /* with IMIX: the headers of each position's frame */
     uint32_t rx_offset;
+    int rx_any; /* --rx-any: count IPv4 frames by port and length */
+    /* --ring: pre-built frames sent round and round */
+    uint8_t *ring;
+    uint16_t *ring_len, *ring_wire;
+    uint32_t ring_count, ring_slot;
+    int64_t ring_last; /* the last ring index received, -1 before the first */
     /* the socket frames come back on: x itself, or with --rx-iface a second socket (own UMEM) */
     struct xsk rx_sock;
     struct xsk *r;
@@ -194,13 +215,37 @@ static uint32_t receive(struct gen *g)
            the outer protocol is not UDP and our payload sits N bytes further in */
         const uint32_t off = g->rx_offset;
         uint32_t magic = 0;
+        if (g->rx_any) {
+            if (d->len >= 34 && f[12] == 0x08 && f[13] == 0x00 && f[14 + 9] != 1) {
+                g->total_received++;
+                uint32_t wire = g->wire_size;
+                if (!wire) {
+                    wire = 64;
+                    for (int k = 0; k < IMIX_PERIOD; k++)
+                        if (IMIX_WIRE[k] - 4 <= d->len && IMIX_WIRE[k] > wire)
+                            wire = IMIX_WIRE[k];
+                }
+                g->received_bytes += wire;
+            } else {
+                g->foreign++;
+            }
+            g->rx_free.v[g->rx_free.top++] = (d->addr >> g->frame_shift) << g->frame_shift;
+            continue;
+        }
         if (d->len >= off + OFF_SEQ + 8)
             memcpy(&magic, f + off + OFF_MAGIC, 4);
         if (d->len >= off + OFF_SEQ + 8 && f[12] == 0x08 && f[13] == 0x00 && (off || f[14 + 9] == 17) &&
             magic == MAGIC) {
             uint64_t seq;
             memcpy(&seq, f + off + OFF_SEQ, 8);
-            if (seq >= g->next_seq)
+            if (g->ring) {
+                /* a ring index: lower than the last one is a wrap when it jumps back over half the ring */
+                const int64_t s = (int64_t)seq, last = g->ring_last;
+                if (last >= 0 && s <= last && last - s <= (int64_t)(g->ring_count / 2))
+                    g->reordered++;
+                else
+                    g->ring_last = s;
+            } else if (seq >= g->next_seq)
                 g->next_seq = seq + 1;
             else
                 g->reordered++;
@@ -228,9 +273,17 @@ static uint32_t transmit(struct gen *g, uint32_t wanted, uint32_t frame_len)
     for (uint32_t i = 0; i < n; i++) {
         uint64_t addr = g->tx_free.v[--g->tx_free.top];
         uint64_t seq = g->total_sent + i;
-        memcpy(g->x.umem + addr + OFF_SEQ, &seq, 8);
         struct xdp_desc *d = ring_desc(&g->x.tx, first + i);
         d->addr = addr;
+        if (g->ring) {
+            const uint32_t k = (uint32_t)(seq % g->ring_count);
+            memcpy(g->x.umem + addr, g->ring + (uint64_t)k * g->ring_slot, g->ring_len[k]);
+            d->len = g->ring_len[k];
+            g->sent_bytes += g->ring_wire[k];
+            d->options = 0;
+            continue;
+        }
+        memcpy(g->x.umem + addr + OFF_SEQ, &seq, 8);
         if (g->wire_size) {
             d->len = frame_len;
             g->sent_bytes += g->wire_size;
@@ -249,11 +302,55 @@ static uint32_t transmit(struct gen *g, uint32_t wanted, uint32_t frame_len)
     return n;
 }
 
+static uint32_t read_u32(FILE *in, const char *file)
+{
+    uint8_t b[4];
+    if (fread(b, 1, 4, in) != 4)
+        die("%s: truncated", file);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* --ring FILE: the frames to send round and round, with our MACs written in */
+static void load_ring(struct gen *g, const char *file, const uint8_t dst[6], const uint8_t src[6], uint32_t max_len)
+{
+    FILE *in = fopen(file, "rb");
+    if (!in)
+        die("--ring %s: %s", file, strerror(errno));
+    if (read_u32(in, file) != 0x31524c53u) /* "SLR1" */
+        die("--ring %s: not a frame ring (no SLR1 magic)", file);
+    const uint32_t count = read_u32(in, file), largest = read_u32(in, file);
+    if (count == 0 || count > (1u << 24) || largest < 60 || largest > max_len)
+        die("--ring %s: %u frames of up to %u bytes (at most %u fit a UMEM frame)", file, count, largest, max_len);
+    g->ring_slot = (largest + 63) & ~63u;
+    g->ring_count = count;
+    g->ring = malloc((size_t)count * g->ring_slot);
+    g->ring_len = malloc(sizeof(uint16_t) * count);
+    g->ring_wire = malloc(sizeof(uint16_t) * count);
+    if (!g->ring || !g->ring_len || !g->ring_wire)
+        die("--ring %s: out of memory for %u frames", file, count);
+    for (uint32_t k = 0; k < count; k++) {
+        uint8_t h[4];
+        if (fread(h, 1, 4, in) != 4)
+            die("%s: truncated at frame %u", file, k);
+        const uint32_t len = (uint32_t)h[0] | (uint32_t)h[1] << 8;
+        if (len < 14 || len > largest)
+            die("%s: frame %u has %u bytes", file, k, len);
+        uint8_t *f = g->ring + (uint64_t)k * g->ring_slot;
+        if (fread(f, 1, len, in) != len)
+            die("%s: truncated in frame %u", file, k);
+        memcpy(f, dst, 6);
+        memcpy(f + 6, src, 6);
+        g->ring_len[k] = (uint16_t)len;
+        g->ring_wire[k] = (uint16_t)((uint32_t)h[2] | (uint32_t)h[3] << 8);
+    }
+    fclose(in);
+}
+
 static void usage_die(const char *bad)
 {
     die("unknown argument '%s'; usage: xdp_gen --iface IF --dst-mac MAC [--src-mac MAC] [--queue Q] [--cpu N] "
         "[--size 64..1518|imix] [--rate PPS] [--seconds N] [--warmup-ms MS] [--drain-ms MS] [--batch N] [--driver] "
-        "[--copy|--zero-copy]",
+        "[--copy|--zero-copy] [--rx-iface IF] [--rx-offset N] [--rx-any] [--ring FILE]",
         bad);
 }
 
@@ -264,7 +361,8 @@ int main(int argc, char **argv)
     int queue = 0, cpu = -1, size = 64, batch = 64, driver = 0, copy_mode = 0;
     long rate = 0, seconds = 0, warmup_ms = 0, drain_ms = 100;
     uint32_t rx_offset = 0;
-    const char *rx_iface = NULL;
+    const char *rx_iface = NULL, *ring_file = NULL;
+    int rx_any = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--iface"))
@@ -285,6 +383,10 @@ int main(int argc, char **argv)
             rx_iface = arg_value(argc, argv, &i);
         else if (!strcmp(a, "--rx-offset"))
             rx_offset = (uint32_t)parse_long(a, arg_value(argc, argv, &i), 0, 256);
+        else if (!strcmp(a, "--rx-any"))
+            rx_any = 1;
+        else if (!strcmp(a, "--ring"))
+            ring_file = arg_value(argc, argv, &i);
         else if (!strcmp(a, "--rate"))
             rate = parse_long(a, arg_value(argc, argv, &i), 0, 1000000000L);
         else if (!strcmp(a, "--seconds"))
@@ -330,6 +432,10 @@ int main(int argc, char **argv)
     xsk_open(&g.x, iface, queue, &cfg);
     g.frame_shift = (uint32_t)__builtin_ctz(cfg.frame_size);
     g.rx_offset = rx_offset;
+    g.rx_any = rx_any;
+    g.ring_last = -1;
+    if (ring_file)
+        load_ring(&g, ring_file, dst, src, cfg.frame_size - cfg.headroom - XDP_PACKET_HEADROOM);
     g.wire_size = (uint32_t)size;
     if (!size) {
         uint8_t tmp[1518];
@@ -470,5 +576,8 @@ int main(int argc, char **argv)
     }
     free(g.tx_free.v);
     free(g.rx_free.v);
+    free(g.ring);
+    free(g.ring_len);
+    free(g.ring_wire);
     return 0;
 }

@@ -32,18 +32,21 @@ final class BenchAll
     /** Full run: 3 runs x 2 s per forwarder and size; 6 forwarders x 4 sizes take about 6 minutes here. */
     static final int SECONDS = 2;
     static final int RUNS = 3;
+    /** Each iperf3 test through strongSwan or wireguard-go, in a full run. */
+    static final int VPN_SECONDS = 3;
 
     /** What to run. */
     record Config(
         IoBench.Options options, boolean quick, Path out, List<Scenario> scenarios, List<FrameSize> sizes,
-        List<String> algorithms, List<List<String>> jmh, String command)
+        List<String> algorithms, List<List<String>> jmh, String command, List<String> baselines)
     {
     }
 
     /** Everything one run produced, for the report and the charts. */
     record Outcome(
         Config config, String date, String host, double elapsedSeconds, List<IoBench.Result> results,
-        List<IoBench.Measurement> measurements, CryptoBaseline.Result crypto, List<JmhBench.Row> jmh)
+        List<IoBench.Measurement> measurements, CryptoBaseline.Result crypto, List<JmhBench.Row> jmh,
+        List<VpnBaseline.Result> baselines)
     {
     }
 
@@ -55,7 +58,9 @@ final class BenchAll
     {
         final boolean quick = List.of(args).contains("--quick");
         final Path[] out = {null};
-        final List<Scenario> scenarios = new ArrayList<>(Scenario.ALL);
+        final List<Scenario> scenarios = new ArrayList<>(Scenario.standard());
+        // the VPNs users would run instead: in a full run; in a quick or narrowed one when named in --scenarios
+        final List<String> baselines = new ArrayList<>(quick ? List.of() : VpnBaseline.NAMES);
         final List<FrameSize> sizes = new ArrayList<>(FrameSize.STANDARD);
         final List<String> algorithms = new ArrayList<>(quick ? List.of("aes-gcm-128") :
             CryptoBaseline.ALGORITHMS.stream().map(CryptoBaseline.Algorithm::name).toList());
@@ -77,14 +82,27 @@ final class BenchAll
                     jmh[0] = false;
                     return i;
                 }
+                case "--no-baselines" ->
+                {
+                    baselines.clear();
+                    return i;
+                }
                 case "--out" -> out[0] = Path.of(IoBench.Options.value(a, i + 1, "--out"));
                 case "--jmh" -> jmhPattern[0] = IoBench.Options.value(a, i + 1, "--jmh");
                 case "--scenarios" ->
                 {
                     scenarios.clear();
+                    baselines.clear();
                     for (final String s : IoBench.Options.value(a, i + 1, "--scenarios").split(","))
                     {
-                        scenarios.add(Scenario.named(s.trim()));
+                        if (VpnBaseline.NAMES.contains(s.trim()))
+                        {
+                            baselines.add(s.trim());
+                        }
+                        else
+                        {
+                            scenarios.add(Scenario.named(s.trim()));
+                        }
                     }
                 }
                 case "--sizes" ->
@@ -146,7 +164,7 @@ final class BenchAll
             }
         }
         return new Config(o, quick, dir, List.copyOf(scenarios), List.copyOf(sizes), List.copyOf(algorithms),
-            jmhGroups, "sluice bench all " + String.join(" ", filterInternal(args)));
+            jmhGroups, "sluice bench all " + String.join(" ", filterInternal(args)), List.copyOf(baselines));
     }
 
     /** The command line as a person would type it again: without the test harness's --home/--java/--java-cp. */
@@ -226,7 +244,7 @@ final class BenchAll
         if (!c.algorithms().isEmpty())
         {
             System.out.println("bench all: crypto baselines on CPU " + IoBench.FORWARDER_CPU);
-            crypto = CryptoBaseline.measure(c.algorithms(), c.sizes(), 1, c.quick() ? 300 : 600, IoBench.FORWARDER_CPU);
+            crypto = cryptoBaselines(c);
             System.out.print(crypto.text());
             IoBench.write(c.out().resolve("crypto.json"), crypto.json());
         }
@@ -236,21 +254,38 @@ final class BenchAll
         if (!c.scenarios().isEmpty())
         {
             all = IoBench.measure(o, Scenario.dutsOf(c.scenarios()), c.sizes(),
+                (d, size) -> Scenario.wanted(c.scenarios(), d, size),
                 m -> System.out.println(IoBench.describe(m, o.runs())));
             for (final Scenario s : c.scenarios())
             {
-                for (final FrameSize size : c.sizes())
+                for (final FrameSize size : s.sizesAmong(c.sizes()))
                 {
                     final IoBench.Options so = o.withScenario(s).withSize(size);
                     final IoBench.Result r = IoBench.summarize(so, all);
                     results.add(r);
                     System.out.println(r.summary());
-                    final String cryptoJson = crypto != null && s.cipher() != null ?
+                    final CryptoBaseline.Point cryptoPoint = crypto != null && s.cipher() != null ?
                         cryptoFor(crypto, s.cipher(), size) : null;
+                    final EspCost cost = EspCost.of(r, cryptoPoint);
+                    if (cost != null)
+                    {
+                        System.out.println(cost.text());
+                    }
                     IoBench.write(c.out().resolve(s.name() + "-" + size.label() + ".json"),
-                        IoBench.toJson(so, r, cryptoJson));
+                        IoBench.toJson(so, r, cryptoPoint));
                 }
             }
+        }
+
+        final List<VpnBaseline.Result> vpns = new ArrayList<>();
+        for (final String name : c.baselines())
+        {
+            // one run each: iperf3 over a user-space VPN varies less between runs than it costs time
+            System.out.println("bench all: " + name);
+            final VpnBaseline.Result r = VpnBaseline.measure(name, VPN_SECONDS, 1);
+            System.out.print(r.text());
+            vpns.add(r);
+            IoBench.write(c.out().resolve(name + ".json"), r.json());
         }
 
         final List<JmhBench.Row> jmh = new ArrayList<>();
@@ -274,7 +309,7 @@ final class BenchAll
         }
 
         final double elapsed = (System.nanoTime() - start) / 1e9;
-        final Outcome outcome = new Outcome(c, date, host(), elapsed, results, all, crypto, jmh);
+        final Outcome outcome = new Outcome(c, date, host(), elapsed, results, all, crypto, jmh, vpns);
         IoBench.write(c.out().resolve("summary.json"), Report.summaryJson(outcome));
         final List<Path> charts = Charts.write(outcome, c.out());
         Files.writeString(c.out().resolve("report.md"), Report.markdown(outcome, charts));
@@ -282,17 +317,43 @@ final class BenchAll
         return outcome;
     }
 
-    /** The crypto points of one algorithm at one size, as the scenario JSON's "crypto". */
-    static String cryptoFor(final CryptoBaseline.Result crypto, final String algorithm, final FrameSize size)
+    /** The crypto point of one algorithm at one size, for the scenario JSON's "crypto", or null. */
+    static CryptoBaseline.Point cryptoFor(final CryptoBaseline.Result crypto, final String algorithm,
+        final FrameSize size)
     {
         for (final CryptoBaseline.Point p : crypto.points())
         {
             if (p.algorithm().equals(algorithm) && p.size().equals(size))
             {
-                return p.json();
+                return p;
             }
         }
         return null;
+    }
+
+    /**
+     * Each algorithm at the sizes its ESP scenarios run at in this run (all sizes when no scenario
+     * of this run uses it): the crypto limit beside every ESP number, and no time spent on the rest.
+     */
+    static CryptoBaseline.Result cryptoBaselines(final Config c) throws InterruptedException
+    {
+        final List<CryptoBaseline.Point> points = new ArrayList<>();
+        CryptoBaseline.Result last = null;
+        for (final String algorithm : c.algorithms())
+        {
+            final List<FrameSize> sizes = new ArrayList<>();
+            for (final Scenario s : c.scenarios())
+            {
+                if (algorithm.equals(s.cipher()))
+                {
+                    s.sizesAmong(c.sizes()).stream().filter(z -> !sizes.contains(z)).forEach(sizes::add);
+                }
+            }
+            final List<FrameSize> ordered = c.sizes().stream().filter(z -> sizes.isEmpty() || sizes.contains(z)).toList();
+            last = CryptoBaseline.measure(List.of(algorithm), ordered, 1, c.quick() ? 300 : 600, IoBench.FORWARDER_CPU);
+            points.addAll(last.points());
+        }
+        return new CryptoBaseline.Result(last.cpu(), last.openssl(), last.jdk(), points);
     }
 
     /** {@code sluice bench crypto}: the crypto baselines alone. */

@@ -23,17 +23,20 @@ public final class BenchMain
             "[--runs N] [--warmup-ms MS] [--json FILE]\n");
         for (final Scenario s : Scenario.ALL)
         {
-            sb.append(String.format("  %-8s %s%n", s.name(), s.description()));
+            sb.append(String.format("  %-22s %s%n", s.name(), s.description()));
         }
         sb.append("       sluice bench SCENARIO --dut-iface IF --external-generator [--dut-cpu N] [--no-forwarder] " +
             "[--netns NS] [--seconds N] [--runs N] [--json FILE]\n");
         sb.append("                the DUT port's own counters while an external generator (TRex, pktgen) sends\n");
+        sb.append("       sluice bench baseline-strongswan|baseline-wireguard [--seconds N] [--runs N] [--json FILE]\n");
+        sb.append("                strongSwan (kernel-libipsec) or wireguard-go between two namespaces, iperf3 TCP and " +
+            "UDP through it\n");
         sb.append("       sluice bench crypto [--size ...] [--algorithms A,B] [--json FILE]\n");
         sb.append("                openssl speed and the bare JCE cipher per packet, on the forwarder CPU\n");
         sb.append("       sluice bench jmh [PATTERN] [--json FILE] [JMH ARGS]\n");
         sb.append("                the JMH micro-benchmarks in perf/, results folded into one JSON\n");
         sb.append("       sluice bench all [--quick] [--out DIR] [--scenarios A,B] [--sizes 64,imix] [--seconds N] " +
-            "[--runs N] [--no-jmh]\n");
+            "[--runs N] [--no-jmh] [--no-baselines]\n");
         sb.append("                every scenario x 64/512/1400/imix, crypto and JMH baselines, a Markdown report and " +
             "PNG charts in perf/results/DATE/");
         return sb.toString();
@@ -64,6 +67,10 @@ public final class BenchMain
                 case "crypto" ->
                 {
                     return BenchAll.crypto(rest);
+                }
+                case "baseline-strongswan", "baseline-wireguard" ->
+                {
+                    return VpnBaseline.main(what, rest);
                 }
                 case "jmh" ->
                 {

@@ -55,6 +55,10 @@ final class Charts
         final List<Series> gbps = new ArrayList<>();
         for (final Scenario.Dut d : Scenario.dutsOf(out.config().scenarios()))
         {
+            if (d.esp() != null)
+            {
+                continue; // measured at one or two sizes: the ESP chart below
+            }
             final double[][] m = new double[3][sizes.size()];
             final double[][] g = new double[3][sizes.size()];
             boolean any = false;
@@ -121,7 +125,67 @@ final class Charts
             files.add(draw(dir.resolve("crypto-gbps.png"), "Crypto limit by frame size (one core, ESP tunnel-mode bytes)",
                 xLabel, "Gbit/s of frames the cipher alone could carry", x, crypto));
         }
+        final Path esp = espChart(out, dir);
+        if (esp != null)
+        {
+            files.add(esp);
+        }
         return files;
+    }
+
+    /**
+     * ESP at 1400 B and IMIX: the AES-GCM-128 and GRE over ESP forwarders, Sluice's io forward for
+     * scale, and the VPNs users would run instead (strongSwan, wireguard-go) when measured.
+     */
+    private static Path espChart(final BenchAll.Outcome out, final Path dir)
+    {
+        final List<FrameSize> sizes = List.of(FrameSize.of(1400), FrameSize.IMIX);
+        final List<Series> series = new ArrayList<>();
+        for (final Scenario.Dut d : Scenario.dutsOf(out.config().scenarios()))
+        {
+            final boolean main = d.equals(Scenario.SLUICE_IO) || d.esp() != null && d.esp().suite().name().equals("gcm128");
+            if (!main)
+            {
+                continue;
+            }
+            final double[][] g = new double[3][sizes.size()];
+            boolean any = false;
+            for (int i = 0; i < sizes.size(); i++)
+            {
+                final FrameSize size = sizes.get(i);
+                final List<IoBench.Measurement> ms = out.measurements().stream()
+                    .filter(v -> v.name().equals(d.name()) && v.size().equals(size)).toList();
+                any |= !ms.isEmpty();
+                fill(g, i, ms.isEmpty() ? null : Stats.of(ms.stream().mapToDouble(IoBench.Measurement::gbps).toArray()));
+            }
+            if (any)
+            {
+                series.add(new Series(d.name(), g[0], g[1], g[2], false));
+            }
+        }
+        if (series.stream().noneMatch(s -> !s.name().equals(Scenario.SLUICE_IO.name())))
+        {
+            return null;
+        }
+        for (final VpnBaseline.Result v : out.baselines())
+        {
+            if (v.error() != null)
+            {
+                continue;
+            }
+            for (final String protocol : new String[]{"tcp", "udp"})
+            {
+                final double[] y = new double[sizes.size()];
+                for (int i = 0; i < sizes.size(); i++)
+                {
+                    y[i] = v.gbps(protocol, sizes.get(i));
+                }
+                series.add(new Series(v.system() + " " + protocol.toUpperCase(java.util.Locale.ROOT), y, y, y, true));
+            }
+        }
+        return draw(dir.resolve("esp-gbps.png"), "ESP by frame size: Sluice (one core) and the VPNs users would run",
+            "frame size, bytes on the wire (IMIX: 64/570/1518 mixed 7:4:1)",
+            "Gbit/s (frames, FCS included)", List.of("1400", "IMIX"), series);
     }
 
     private static void fill(final double[][] v, final int i, final Stats s)

@@ -120,6 +120,12 @@ final class FlatJson
         return Double.parseDouble(v);
     }
 
+    /** A value as text (a string's contents), or null when absent. */
+    String getString(final String key)
+    {
+        return values.get(key);
+    }
+
     boolean has(final String key)
     {
         return values.containsKey(key);

@@ -45,6 +45,12 @@ public final class IoBench
     static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
         "java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
     static final int GENERATOR_CPU = 0;
+    /**
+     * ESP forwarders warm up at least this long when the warm-up is a full one (1 s or more): C2
+     * compiles the JCE's AES-GCM and ChaCha20 intrinsics and the ESP path only after some
+     * hundred thousand packets, and a 1 s warm-up measured part of that on a busy VM.
+     */
+    static final int ESP_WARMUP_MS = 1500;
     static final int FORWARDER_CPU = 1;
     /**
      * Loss below this fraction means the forwarder kept up with the generator. A forwarder at its
@@ -218,7 +224,8 @@ public final class IoBench
         long received, long sentBytes, long receivedBytes, long lost, long reordered, long generatorRxDrops,
         long generatorTxDropped, long forwarderRx, long forwarderTx, long forwarderTxDropped, long forwarderTxErrors,
         long forwarderRxRingFull, long forwarderRxDropped, long forwarderFillEmpty, int forwarderCpu,
-        int generatorCpu, String limitedBy, double backgroundCpu, long generatorStalledNs, CoreUse dut)
+        int generatorCpu, String limitedBy, double backgroundCpu, long generatorStalledNs, CoreUse dut,
+        String forwarderEsp)
     {
         /** The share of the measured interval the generator spent stalled (pauses over 1 ms). */
         double generatorStalled()
@@ -282,7 +289,7 @@ public final class IoBench
     public record Result(
         Scenario scenario, FrameSize size, int runs, double mpps, double baselineMpps, double ratio, double offeredMpps,
         boolean generatorBottleneck, String summary, double bestMpps, double baselineBestMpps, double[] pairedRatios,
-        SystemStats system, SystemStats baseline, int disturbed, List<Measurement> measurements)
+        SystemStats system, SystemStats baseline, int disturbed, List<Measurement> measurements, SystemStats reference)
     {
         double gbpsRatio()
         {
@@ -292,7 +299,7 @@ public final class IoBench
 
     public static Result run(final Options o) throws InterruptedException
     {
-        final List<Measurement> all = measure(o, List.of(o.scenario().baseline(), o.scenario().system()),
+        final List<Measurement> all = measure(o, Scenario.dutsOf(List.of(o.scenario())),
             List.of(o.size()), m -> System.out.println(describe(m, o.runs())));
         final Result result = summarize(o, all);
         if (o.runs() > 1)
@@ -302,13 +309,18 @@ public final class IoBench
                 Arrays.toString(result.pairedRatios()));
         }
         System.out.println(result.summary());
-        String crypto = null;
+        CryptoBaseline.Point crypto = null;
         if (o.scenario().cipher() != null)
         {
             final CryptoBaseline.Result c = CryptoBaseline.measure(List.of(o.scenario().cipher()), List.of(o.size()),
                 1, 600, FORWARDER_CPU);
             System.out.print(c.text());
-            crypto = c.json();
+            crypto = c.points().get(0);
+            final EspCost cost = EspCost.of(result, crypto);
+            if (cost != null)
+            {
+                System.out.println(cost.text());
+            }
         }
         if (o.json() != null)
         {
@@ -336,6 +348,15 @@ public final class IoBench
         final Options o, final List<Scenario.Dut> duts, final List<FrameSize> sizes, final Consumer<Measurement> each)
         throws InterruptedException
     {
+        return measure(o, duts, sizes, (d, s) -> true, each);
+    }
+
+    /** As above, each forwarder only at the sizes {@code wanted} says. */
+    static List<Measurement> measure(
+        final Options o, final List<Scenario.Dut> duts, final List<FrameSize> sizes,
+        final java.util.function.BiPredicate<Scenario.Dut, FrameSize> wanted, final Consumer<Measurement> each)
+        throws InterruptedException
+    {
         final String why = BenchLab.unavailableReason(Libc.geteuid() == 0);
         if (why != null)
         {
@@ -349,6 +370,7 @@ public final class IoBench
         final Path fwd = cProgram(o.home(), "xdp_fwd");
         final Path gen = cProgram(o.home(), "xdp_gen");
         final List<Measurement> all = new ArrayList<>();
+        final java.util.Map<String, Path> rings = new java.util.HashMap<>();
         try (BenchLab lab = BenchLab.create())
         {
             final String genNs = lab.namespace("gen");
@@ -375,17 +397,29 @@ public final class IoBench
                     }
                     for (final Scenario.Dut dut : order)
                     {
+                        if (!wanted.test(dut, size))
+                        {
+                            continue;
+                        }
                         final List<String> generator = new ArrayList<>(List.of(gen.toString(), "--iface", veth[0],
                             "--cpu", Integer.toString(GENERATOR_CPU), "--dst-mac", dutMac, "--size", size.label(),
-                            "--warmup-ms", Integer.toString(o.warmupMs()), "--seconds",
+                            "--warmup-ms", Integer.toString(warmupMs(o, dut)), "--seconds",
                             Integer.toString(o.seconds() + 60), "--rx-offset", Integer.toString(dut.rxOffset()),
                             "--copy"));
                         if (dut.twoPorts())
                         {
                             generator.addAll(List.of("--rx-iface", wan[0]));
                         }
+                        if (dut.esp() != null && dut.esp().decrypt())
+                        {
+                            generator.addAll(List.of("--ring", ring(rings, dut, size).toString()));
+                        }
+                        else if (dut.esp() != null)
+                        {
+                            generator.add("--rx-any");
+                        }
                         final Measurement m = measureOnce(lab, dut.name(), run, size,
-                            dut.launcher().command(wiring, o), dutNs, generator, genNs, o);
+                            dut.launcher().command(wiring, o), dutNs, generator, genNs, o, warmupMs(o, dut));
                         all.add(m);
                         each.accept(m);
                         System.out.flush();
@@ -393,7 +427,47 @@ public final class IoBench
                 }
             }
         }
+        finally
+        {
+            for (final Path p : rings.values())
+            {
+                try
+                {
+                    Files.deleteIfExists(p);
+                }
+                catch (final IOException ignored)
+                {
+                    // a temporary file left behind
+                }
+            }
+        }
         return all;
+    }
+
+    /** The decrypt direction's pre-encrypted frames for a forwarder and size, written once per bench. */
+    private static Path ring(final java.util.Map<String, Path> rings, final Scenario.Dut dut, final FrameSize size)
+    {
+        final Scenario.EspTraffic t = dut.esp();
+        final String key = t.suite().name() + (t.gre() ? "-gre" : "") + "-" + size.label();
+        Path p = rings.get(key);
+        if (p == null)
+        {
+            try
+            {
+                p = Files.createTempFile("sluice-esp-ring-" + key + "-", ".bin");
+            }
+            catch (final IOException e)
+            {
+                throw new BenchException("cannot create a temporary file for the ESP frame ring: " + e.getMessage(), e);
+            }
+            rings.put(key, p);
+            final long t0 = System.nanoTime();
+            final int half = EspRing.half(size);
+            EspRing.write(p, t.suite(), t.gre(), size, half);
+            System.out.printf(Locale.ROOT, "  (ring of 2 x %d %s ESP frames for %s at %s written in %.1f s)%n", half,
+                t.suite().name(), dut.name(), size.label(), (System.nanoTime() - t0) / 1e9);
+        }
+        return p;
     }
 
     static Path cProgram(final Path home, final String name)
@@ -422,23 +496,29 @@ public final class IoBench
         return p;
     }
 
+    /** A forwarder's warm-up: the options', at least {@link #ESP_WARMUP_MS} for ESP in a full (>= 1 s) one. */
+    static int warmupMs(final Options o, final Scenario.Dut dut)
+    {
+        return dut.esp() != null && o.warmupMs() >= 1000 ? Math.max(o.warmupMs(), ESP_WARMUP_MS) : o.warmupMs();
+    }
+
     /** Forwarders exit on their own a minute after the end, should SIGTERM never come (bench killed -9). */
     static int safetySeconds(final Options o)
     {
-        return o.warmupMs() / 1000 + o.seconds() + 60;
+        return Math.max(o.warmupMs(), ESP_WARMUP_MS) / 1000 + o.seconds() + 60;
     }
 
     private static Measurement measureOnce(
         final BenchLab lab, final String name, final int run, final FrameSize size, final List<String> forwarderCommand,
-        final String dutNs, final List<String> generatorCommand, final String genNs, final Options o)
-        throws InterruptedException
+        final String dutNs, final List<String> generatorCommand, final String genNs, final Options o,
+        final int warmupMs) throws InterruptedException
     {
         final BenchLab.Child forwarder = lab.spawn(name, dutNs, forwarderCommand);
         forwarder.awaitReady(60_000);
         final BenchLab.Child generator = lab.spawn("generator", genNs, generatorCommand);
         generator.awaitReady(20_000);
         final long forwarderPid = forwarder.process().pid();
-        sleepWatching(o.warmupMs(), name, forwarder, generator);
+        sleepWatching(warmupMs, name, forwarder, generator);
         final long[] cpu0 = cpuTimes(forwarderPid, generator.process().pid());
         final long[] core0 = CpuSample.core(FORWARDER_CPU);
         final long process0 = CpuSample.processTicks(forwarderPid);
@@ -488,7 +568,33 @@ public final class IoBench
             g.getLong("lost"), g.getLong("reordered"), genRxDrops, g.getLong("txDropped"), f.getLong("rx"),
             f.getLong("tx"), f.getLong("txDropped"), f.getLong("txErrors"), f.getLong("kernelRxRingFull"),
             f.getLong("kernelRxDropped"), f.getLong("kernelFillEmpty"), (int)f.getLong("cpu", -1),
-            (int)g.getLong("cpu", -1), limitedBy, background, g.getLong("stalledNs", 0), dut);
+            (int)g.getLong("cpu", -1), limitedBy, background, g.getLong("stalledNs", 0), dut, espOf(f));
+    }
+
+    /** The ESP counters of a forwarder's result line, as a JSON object, or null when it has none. */
+    private static String espOf(final FlatJson f)
+    {
+        final String text = f.toString();
+        if (!text.contains("\"esp"))
+        {
+            return null;
+        }
+        final StringBuilder sb = new StringBuilder("{");
+        for (final String k : new String[]{"espEncrypted", "espDecrypted", "espReplayDrops", "espIcvFailures",
+            "espPaddingErrors", "espSaRenewals", "espReplayWindow"})
+        {
+            final long v = f.getLong(k, -1);
+            if (v >= 0)
+            {
+                sb.append(sb.length() > 1 ? "," : "").append(Json.quote(k)).append(':').append(v);
+            }
+        }
+        final String drops = f.getString("dropSummary");
+        if (drops != null)
+        {
+            sb.append(sb.length() > 1 ? "," : "").append("\"dropSummary\":").append(Json.quote(drops));
+        }
+        return sb.append('}').toString();
     }
 
     private static void sleepWatching(
@@ -571,6 +677,10 @@ public final class IoBench
             cpus += String.format(Locale.ROOT, "; WARNING forwarder ran on CPU %d, generator on CPU %d",
                 m.forwarderCpu(), m.generatorCpu());
         }
+        if (m.forwarderEsp() != null && m.forwarderEsp().matches(".*\"esp(ReplayDrops|IcvFailures|PaddingErrors)\":[1-9].*"))
+        {
+            cpus += "; WARNING the forwarder dropped ESP: " + m.forwarderEsp();
+        }
         return String.format(Locale.ROOT,
             "  run %d/%d %5s %-13s %.3f Mpps %.2f Gbit/s back of %.3f offered (loss %.1f %%; DUT core busy %.0f %% " +
                 "(irq %.0f %%); forwarder rx_ring_full %d, rx_dropped %d, txDropped %d; generator rx drops %d, " +
@@ -642,8 +752,13 @@ public final class IoBench
             final double b = theirs.get(i).forwardedMpps();
             paired[i] = b > 0 ? Stats.round4(mine.get(i).forwardedMpps() / b) : 0;
         }
-        return new Result(o.scenario(), o.size(), runs, sluice, base, ratio, offered, generatorBottleneck, summary,
-            system.mpps().max(), baseline.mpps().max(), paired, system, baseline, disturbed, both);
+        final Scenario.Dut ref = o.scenario().reference();
+        final SystemStats reference = ref == null ? null : SystemStats.of(ref.name(), of(all, ref.name(), o.size()));
+        return new Result(o.scenario(), o.size(), runs, sluice, base, ratio, offered, generatorBottleneck,
+            summary + (reference == null || reference.mpps().median() <= 0 ? "" : String.format(Locale.ROOT,
+                "; %s %.2f Mpps, %s / %s %.2f", ref.name(), reference.mpps().median(), sluiceName(o), ref.name(),
+                sluice / reference.mpps().median())),
+            system.mpps().max(), baseline.mpps().max(), paired, system, baseline, disturbed, both, reference);
     }
 
     private static String num(final double v)
@@ -661,7 +776,7 @@ public final class IoBench
      * ratio, runs: the shape every scenario shares), then median/min/max per forwarder under
      * "systems", the crypto baseline when one was measured, and every measurement.
      */
-    static String toJson(final Options o, final Result r, final String crypto)
+    static String toJson(final Options o, final Result r, final CryptoBaseline.Point crypto)
     {
         final StringBuilder sb = new StringBuilder();
         sb.append("{\"scenario\":\"").append(r.scenario().name()).append("\",\"size\":").append(r.size().json())
@@ -686,9 +801,23 @@ public final class IoBench
             .append(",\"summary\":").append(Json.quote(r.summary()))
             .append(",\"systems\":{").append(Json.quote(r.system().name())).append(':').append(r.system().json())
             .append(',').append(Json.quote(r.baseline().name())).append(':').append(r.baseline().json()).append('}');
+        if (r.reference() != null)
+        {
+            final double refMpps = r.reference().mpps().median();
+            sb.append(",\"reference\":{\"name\":").append(Json.quote(r.reference().name()))
+                .append(",\"mpps\":").append(num(refMpps))
+                .append(",\"gbps\":").append(num(r.reference().gbps().median()))
+                .append(",\"ratio\":").append(refMpps > 0 ? num(Stats.round4(r.mpps() / refMpps)) : "null")
+                .append(",\"stats\":").append(r.reference().json()).append('}');
+        }
         if (crypto != null)
         {
-            sb.append(",\"crypto\":").append(crypto);
+            sb.append(",\"crypto\":").append(crypto.json());
+            final EspCost cost = EspCost.of(r, crypto);
+            if (cost != null)
+            {
+                sb.append(",\"espCost\":").append(cost.json());
+            }
         }
         sb.append(",\"measurements\":[");
         for (int i = 0; i < r.measurements().size(); i++)
@@ -729,8 +858,12 @@ public final class IoBench
                 .append(",\"irq\":").append(num(m.dut().irq()))
                 .append(",\"process\":").append(num(m.dut().process())).append('}')
                 .append(",\"backgroundCpu\":").append(num(m.backgroundCpu()))
-                .append(",\"generatorStalled\":").append(num(m.generatorStalled()))
-                .append('}');
+                .append(",\"generatorStalled\":").append(num(m.generatorStalled()));
+            if (m.forwarderEsp() != null)
+            {
+                sb.append(",\"forwarderEsp\":").append(m.forwarderEsp());
+            }
+            sb.append('}');
         }
         sb.append("]}");
         return sb.toString();

@@ -115,6 +115,9 @@ final class Report
                 "`measurements`), `summary.json`, `bench.log`.\n\n");
         }
 
+        esp(out, sb);
+        vpn(out, sb);
+
         if (out.crypto() != null)
         {
             sb.append("## Crypto limit (one core, CPU ").append(out.crypto().cpu()).append(")\n\n");
@@ -149,6 +152,139 @@ final class Report
         sb.append("## Reproduce\n\n```\nsudo ./").append(c.command().trim())
             .append("\n```\n\nNumbers from a shared 2-vCPU VM are noisy: compare ratios within one run, not absolute " +
                 "numbers across runs.\n");
+        return sb.toString();
+    }
+
+    /** The ESP scenarios: cost beyond the cipher, and GRE over ESP against GRE. */
+    private static void esp(final BenchAll.Outcome out, final StringBuilder sb)
+    {
+        final List<IoBench.Result> esp = out.results().stream().filter(r -> r.scenario().esp()).toList();
+        if (esp.isEmpty())
+        {
+            return;
+        }
+        sb.append("## ESP: cost beyond the cipher\n\n");
+        sb.append(String.format(Locale.ROOT, "Per packet, from the median rates of this run: the ESP forwarder's time " +
+            "less Sluice's io forward's (what ESP adds, the routing graph included), over the bare cipher's time " +
+            "for the same bytes (the JCE loop, and openssl). Goal (issue 4): <= %.2f x the JCE cipher at 1400 B. " +
+            "Encrypt: plain frames in, ESP tunnel mode out (the generator counts them by port and length). " +
+            "Decrypt: the generator replays a ring of frames the harness encrypted once, two halves under two " +
+            "SPIs; the forwarder renews the SA of the half not in flight, so anti-replay (window 64) stays on " +
+            "(replay drops, if any, are in the JSON's `forwarderEsp`). The cipher loops encrypt: for decrypt they " +
+            "stand for the same work (GCM, ChaCha20-Poly1305), or more (CBC decrypts faster).%n%n",
+            Scenario.ESP_OVER_CIPHER_GOAL));
+        sb.append("| scenario | size | Mpps | Gbit/s | ns/packet | io ns/packet | ESP adds ns | JCE cipher ns | x JCE " +
+            "| openssl ns | x openssl | goal |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: " +
+            "| ---: | --- |\n");
+        for (final IoBench.Result r : esp)
+        {
+            final CryptoBaseline.Point p = out.crypto() == null ? null :
+                BenchAll.cryptoFor(out.crypto(), r.scenario().cipher(), r.size());
+            final EspCost c = EspCost.of(r, p);
+            if (c == null)
+            {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.2f | - | - | - | - | - | - | - | - |%n",
+                    r.scenario().name(), r.size().label(), r.mpps(), r.system().gbps().median()));
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f " +
+                    "| %.2f | %s |%n", r.scenario().name(), r.size().label(), r.mpps(), r.system().gbps().median(),
+                c.espNs(), c.ioNs(), c.extraNs(), c.jceNs(), c.overJce(), c.opensslNs(), c.overOpenssl(),
+                c.goal() > 0 ? String.format(Locale.ROOT, "<= %.2f: %s%s", c.goal(), c.goalMet() ? "met" :
+                    "**not met**", c.generatorLimited() ? " (generator-limited)" : "") : "-"));
+        }
+        sb.append('\n');
+        final List<IoBench.Result> withRef = esp.stream().filter(r -> r.reference() != null &&
+            r.reference().mpps().median() > 0).toList();
+        if (!withRef.isEmpty())
+        {
+            sb.append("GRE over ESP against GRE alone (same run; decrypt is held against GRE encapsulation, the " +
+                "harness has no GRE decapsulation forwarder):\n\n| scenario | size | Mpps | reference | reference Mpps " +
+                "| ratio |\n| --- | ---: | ---: | --- | ---: | ---: |\n");
+            for (final IoBench.Result r : withRef)
+            {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %.3f | %.2f |%n", r.scenario().name(),
+                    r.size().label(), r.mpps(), r.reference().name(), r.reference().mpps().median(),
+                    r.mpps() / r.reference().mpps().median()));
+            }
+            sb.append('\n');
+        }
+    }
+
+    /** What users would run instead: strongSwan with kernel-libipsec and wireguard-go, against Sluice's ESP. */
+    private static void vpn(final BenchAll.Outcome out, final StringBuilder sb)
+    {
+        if (out.baselines().isEmpty())
+        {
+            return;
+        }
+        sb.append("## Against what users would run instead\n\n");
+        sb.append("strongSwan (charon, kernel-libipsec: ESP AES-GCM-128 in user space over TUN, UDP 4500) and " +
+            "wireguard-go, each between two namespaces like the forwarders', measured with iperf3 from one end's " +
+            "inner address to the other's: TCP with the MSS of a 1400-byte frame, UDP unlimited with the payload " +
+            "of a 1400-byte frame, and IMIX mixed 7:4:1 from UDP at 64, 570 and 1518 bytes. Gbit/s counts the " +
+            "packets that arrived at their frame size, as for Sluice. Both VPN ends share the two CPUs; Sluice's " +
+            "number is one forwarder core doing one direction. Goal (issue 6): Sluice's ESP-GCM >= 5x.\n\n");
+        final FrameSize f1400 = FrameSize.of(1400);
+        final String[] sluice = {"esp-gcm128", "esp-gcm128-decrypt", "gre-esp"};
+        sb.append("| system | TCP 1400 Gbit/s | UDP 1400 Gbit/s | UDP IMIX Gbit/s |");
+        for (final String s : sluice)
+        {
+            sb.append(' ').append(s).append(" / it, 1400 (TCP) | ").append(s).append(" / it, IMIX |");
+        }
+        sb.append("\n| --- | ---: | ---: | ---: |").append(" ---: | ---: |".repeat(sluice.length)).append('\n');
+        for (final VpnBaseline.Result v : out.baselines())
+        {
+            if (v.error() != null)
+            {
+                sb.append("| ").append(v.system()).append(" | not measured: ").append(v.error().replace('|', '/'))
+                    .append(" |\n");
+                continue;
+            }
+            final double tcp = v.gbps("tcp", f1400);
+            final double imix = v.gbps("udp", FrameSize.IMIX);
+            sb.append(String.format(Locale.ROOT, "| %s (%s) | %.3f | %.3f | %.3f |", v.system(), v.version(), tcp,
+                v.gbps("udp", f1400), imix));
+            for (final String s : sluice)
+            {
+                sb.append(ratio(out, s, f1400, tcp)).append(ratio(out, s, FrameSize.IMIX, imix));
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+    }
+
+    private static String ratio(final BenchAll.Outcome out, final String scenario, final FrameSize size,
+        final double theirs)
+    {
+        for (final IoBench.Result r : out.results())
+        {
+            if (r.scenario().name().equals(scenario) && r.size().equals(size) && theirs > 0)
+            {
+                final double x = r.system().gbps().median() / theirs;
+                return String.format(Locale.ROOT, " %.1f x %s |", x, x >= 5 ? "(met)" : "(**not met**)");
+            }
+        }
+        return " - |";
+    }
+
+    /** ",espCost":{...} and ",reference":{...} for a scenario of summary.json, when it has them. */
+    private static String espJson(final BenchAll.Outcome out, final IoBench.Result r)
+    {
+        final StringBuilder sb = new StringBuilder();
+        if (r.reference() != null)
+        {
+            sb.append(",\"reference\":{\"name\":").append(Json.quote(r.reference().name())).append(",\"mpps\":")
+                .append(Stats.num(r.reference().mpps().median())).append(",\"ratio\":")
+                .append(r.reference().mpps().median() > 0 ? Stats.num(r.mpps() / r.reference().mpps().median()) : "null")
+                .append('}');
+        }
+        final EspCost c = out.crypto() == null || r.scenario().cipher() == null ? null :
+            EspCost.of(r, BenchAll.cryptoFor(out.crypto(), r.scenario().cipher(), r.size()));
+        if (c != null)
+        {
+            sb.append(",\"espCost\":").append(c.json());
+        }
         return sb.toString();
     }
 
@@ -202,10 +338,16 @@ final class Report
                 .append(",\"disturbed\":").append(r.disturbed())
                 .append(",\"systems\":{").append(Json.quote(r.system().name())).append(':').append(r.system().json())
                 .append(',').append(Json.quote(r.baseline().name())).append(':').append(r.baseline().json())
-                .append("}}");
+                .append('}').append(espJson(out, r)).append('}');
         }
         sb.append("],\"crypto\":").append(out.crypto() == null ? "null" : out.crypto().json())
-            .append(",\"jmh\":").append(JmhBench.json(out.jmh())).append('}');
+            .append(",\"jmh\":").append(JmhBench.json(out.jmh()))
+            .append(",\"vpnBaselines\":[");
+        for (int i = 0; i < out.baselines().size(); i++)
+        {
+            sb.append(i > 0 ? "," : "").append(out.baselines().get(i).json());
+        }
+        sb.append("]}");
         return sb.toString();
     }
 }

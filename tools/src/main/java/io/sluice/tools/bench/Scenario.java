@@ -1,5 +1,7 @@
 package io.sluice.tools.bench;
 
+import io.sluice.tools.forward.BenchSa;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +18,34 @@ import java.util.List;
  * @param cipher      the crypto baseline ({@link CryptoBaseline} algorithm) measured with it, or null
  * @param goal        the ratio to the baseline the issue asks for, or 0 for none
  * @param description one line for the usage text and the report
+ * @param reference   a second forwarder measured in the same run for a ratio the issue asks for
+ *                    (gre-esp against gre), or null
+ * @param sizes       the sizes {@code bench all} measures it at, or null for all of {@link FrameSize#STANDARD}
  */
-public record Scenario(String name, Dut system, Dut baseline, String cipher, double goal, String description)
+public record Scenario(String name, Dut system, Dut baseline, String cipher, double goal, String description,
+    Dut reference, List<FrameSize> sizes)
 {
+    public Scenario(final String name, final Dut system, final Dut baseline, final String cipher, final double goal,
+        final String description)
+    {
+        this(name, system, baseline, cipher, goal, description, null, null);
+    }
+
+    /** ESP's cost per packet beyond the forward, over the cipher's own, at most this at 1400 B (issue 4). */
+    public static final double ESP_OVER_CIPHER_GOAL = 1.15;
+
+    /** The sizes {@code bench all} measures this scenario at, among those asked for. */
+    public List<FrameSize> sizesAmong(final List<FrameSize> asked)
+    {
+        return sizes == null ? asked : asked.stream().filter(sizes::contains).toList();
+    }
+
+    /** Whether this scenario measures ESP (and so has a cipher and an ESP-over-cipher ratio). */
+    public boolean esp()
+    {
+        return system.esp() != null;
+    }
+
     /** Outer IPv4 (20) + GRE with key (8): where the generator's payload sits in what comes back from gre. */
     static final int GRE_OVERHEAD = 28;
     /** Outer IPv4 (20) + L2TPv3 session ID (4) + cookie (4) + the carried frame's Ethernet header (14). */
@@ -38,8 +65,27 @@ public record Scenario(String name, Dut system, Dut baseline, String cipher, dou
      * @param rxOffset how much further in the generator finds its payload in what comes back
      * @param twoPorts frames come back on a second veth (a tunnel's WAN side), not the one they went in on
      * @param launcher its command line
+     * @param esp      for an ESP forwarder, what the generator sends and takes back; null otherwise
      */
-    public record Dut(String name, int rxOffset, boolean twoPorts, Launcher launcher)
+    public record Dut(String name, int rxOffset, boolean twoPorts, Launcher launcher, EspTraffic esp)
+    {
+        public Dut(final String name, final int rxOffset, final boolean twoPorts, final Launcher launcher)
+        {
+            this(name, rxOffset, twoPorts, launcher, null);
+        }
+    }
+
+    /**
+     * An ESP forwarder's traffic. Encrypt direction: the generator's plain frames go in, ESP comes
+     * back, counted by port and length ({@code xdp_gen --rx-any}). Decrypt direction: the generator
+     * replays a ring of frames the harness encrypted once ({@link EspRing}, {@code xdp_gen --ring}),
+     * the plain frames come back with their sequence numbers.
+     *
+     * @param suite   the cipher suite ({@link BenchSa})
+     * @param gre     GRE over ESP transport mode (else ESP tunnel mode)
+     * @param decrypt the decrypt direction
+     */
+    public record EspTraffic(BenchSa suite, boolean gre, boolean decrypt)
     {
     }
 
@@ -74,8 +120,58 @@ public record Scenario(String name, Dut system, Dut baseline, String cipher, dou
     public static final Dut SLUICE_L2TPV2 = new Dut("sluice-l2tpv2", L2TPV2_OVERHEAD, true, (w, o) -> sluice(w, o,
         "l2tpv2", "--wan-iface", w.wan(), "--peer-mac", w.genWanMac()));
 
+    /**
+     * The ESP sizes of {@code bench all}: the main suites (AES-GCM-128, GRE over ESP) at 1400 and
+     * IMIX, the goals' sizes; the others at 1400 only (15 minutes on a 2-vCPU VM allow no more).
+     */
+    static final List<FrameSize> ESP_MAIN_SIZES = List.of(FrameSize.of(1400), FrameSize.IMIX);
+    static final List<FrameSize> ESP_OTHER_SIZES = List.of(FrameSize.of(1400));
+
+    /** Sluice with an ESP SA of {@code suite}: {@code esp[-decrypt]} or {@code gre-esp[-decrypt]} mode. */
+    static Dut sluiceEsp(final String suite, final boolean gre, final boolean decrypt)
+    {
+        final String mode = (gre ? "gre-esp" : "esp") + (decrypt ? "-decrypt" : "");
+        final String name = "sluice-" + (gre ? "gre-esp" : "esp-" + suite) + (decrypt ? "-decrypt" : "");
+        return new Dut(name, 0, false, (w, o) -> sluice(w, o, mode, "--peer-mac", w.genLanMac(), "--cipher", suite),
+            new EspTraffic(BenchSa.named(suite), gre, decrypt));
+    }
+
+    /**
+     * The ESP scenarios: {@code esp-SUITE} encrypts (plain in, ESP tunnel mode out),
+     * {@code esp-SUITE-decrypt} decrypts (ESP in, plain out), each against Sluice's io forward, with
+     * the cipher alone measured beside; {@code gre-esp[-decrypt]} is GRE over ESP transport with
+     * AES-GCM-128, against io and with gre as a second reference.
+     */
+    private static List<Scenario> espScenarios()
+    {
+        final String[][] suites = {
+            {"gcm128", "aes-gcm-128", "AES-GCM-128"},
+            {"gcm256", "aes-gcm-256", "AES-GCM-256"},
+            {"cbc-sha256", "aes-cbc-256/hmac-sha256", "AES-CBC-256 + HMAC-SHA256-128"},
+            {"3des-md5", "3des/hmac-md5", "3DES-CBC + HMAC-MD5-96 (legacy)"},
+            {"chacha20", "chacha20-poly1305", "ChaCha20-Poly1305"}};
+        final List<Scenario> list = new ArrayList<>();
+        for (final String[] s : suites)
+        {
+            final List<FrameSize> sizes = s[0].equals("gcm128") ? ESP_MAIN_SIZES : ESP_OTHER_SIZES;
+            list.add(new Scenario("esp-" + s[0], sluiceEsp(s[0], false, false), SLUICE_IO, s[1], 0,
+                "IPv4 routed into an IPsec tunnel, ESP tunnel mode " + s[2] + " (encrypt), against Sluice's io forward",
+                null, sizes));
+            list.add(new Scenario("esp-" + s[0] + "-decrypt", sluiceEsp(s[0], false, true), SLUICE_IO, s[1], 0,
+                "ESP tunnel mode " + s[2] + " in (anti-replay on), the inner IPv4 routed back (decrypt), against " +
+                    "Sluice's io forward", null, sizes));
+        }
+        list.add(new Scenario("gre-esp", sluiceEsp("gcm128", true, false), SLUICE_IO, "aes-gcm-128", 0,
+            "IPv4 into a protected GRE tunnel: GRE over ESP transport AES-GCM-128 (DMVPN), against Sluice's io " +
+                "forward, and gre", SLUICE_GRE, ESP_MAIN_SIZES));
+        list.add(new Scenario("gre-esp-decrypt", sluiceEsp("gcm128", true, true), SLUICE_IO, "aes-gcm-128", 0,
+            "GRE over ESP transport AES-GCM-128 in, the inner IPv4 routed back (decrypt), against Sluice's io " +
+                "forward, and gre (encapsulation)", SLUICE_GRE, ESP_MAIN_SIZES));
+        return list;
+    }
+
     /** Every scenario, in report order. */
-    public static final List<Scenario> ALL = List.of(
+    public static final List<Scenario> ALL = concat(List.of(
         new Scenario("io", SLUICE_IO, C_AFXDP, null, 0.9,
             "Sluice's AF_XDP forward (echo, MACs swapped) against the C reference forwarder"),
         new Scenario("route", SLUICE_ROUTE, SLUICE_IO, null, 0,
@@ -85,7 +181,26 @@ public record Scenario(String name, Dut system, Dut baseline, String cipher, dou
         new Scenario("l2tpv3", SLUICE_L2TPV3, SLUICE_IO, null, 0,
             "Ethernet frames into an L2TPv3 pseudowire (IP, 4-byte cookie) out of a second port, against Sluice's io forward"),
         new Scenario("l2tpv2", SLUICE_L2TPV2, SLUICE_IO, null, 0,
-            "IPv4 routed into an L2TPv2 data session (UDP 1701, PPP) out of a second port, against Sluice's io forward"));
+            "IPv4 routed into an L2TPv2 data session (UDP 1701, PPP) out of a second port, against Sluice's io forward")),
+        espScenarios());
+
+    private static List<Scenario> concat(final List<Scenario> a, final List<Scenario> b)
+    {
+        final List<Scenario> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
+    /**
+     * What {@code bench all} runs unless told otherwise: every scenario but the decrypt direction of
+     * the secondary ESP suites (AES-GCM-256, CBC, 3DES, ChaCha20), to stay near 15 minutes on a 2-vCPU
+     * VM; {@code --scenarios} or {@code bench esp-SUITE-decrypt} run those.
+     */
+    public static List<Scenario> standard()
+    {
+        return ALL.stream().filter(s -> !(s.esp() && s.system().esp().decrypt() && ESP_OTHER_SIZES.equals(s.sizes())))
+            .toList();
+    }
 
     public static Scenario named(final String name)
     {
@@ -115,15 +230,32 @@ public record Scenario(String name, Dut system, Dut baseline, String cipher, dou
         final List<Dut> duts = new ArrayList<>();
         for (final Scenario s : scenarios)
         {
-            for (final Dut d : new Dut[]{s.baseline(), s.system()})
+            for (final Dut d : new Dut[]{s.baseline(), s.reference(), s.system()})
             {
-                if (!duts.contains(d))
+                if (d != null && !duts.contains(d))
                 {
                     duts.add(d);
                 }
             }
         }
         return duts;
+    }
+
+    /**
+     * Which forwarder {@code bench all} measures at which size: each at the sizes of the scenarios
+     * that use it (io, a baseline of every scenario, at all of them).
+     */
+    static boolean wanted(final List<Scenario> scenarios, final Dut d, final FrameSize size)
+    {
+        for (final Scenario s : scenarios)
+        {
+            if ((d.equals(s.system()) || d.equals(s.baseline()) || d.equals(s.reference())) &&
+                (s.sizes() == null || s.sizes().contains(size)))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code sluice forward} on the DUT's LAN port, pinned to the forwarder CPU, in a mode. */

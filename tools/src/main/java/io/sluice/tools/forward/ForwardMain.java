@@ -27,7 +27,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * benchmark runs it against the C reference forwarder with the same arguments and output.
  * <p>
  * Prints {@code READY} once the socket is bound, and at the end one JSON line:
- * {@code {"rx":N,"tx":N,"txDropped":N,"cpu":N}}.
+ * {@code {"rx":N,"tx":N,"txDropped":N,"cpu":N}}; the ESP modes add their SA counters
+ * ({@code espEncrypted}, or {@code espDecrypted}, {@code espReplayDrops}, {@code espIcvFailures},
+ * {@code espSaRenewals}, ...) and the graph's drop summary.
  */
 public final class ForwardMain
 {
@@ -97,6 +99,7 @@ public final class ForwardMain
         String peerMac = null;
         String wanIface = null;
         int mtu = 0;
+        String cipher = "gcm128";
         boolean driver = false;
         XskSocket.CopyMode mode = XskSocket.CopyMode.AUTO;
         for (int i = 0; i < args.length; i++)
@@ -115,13 +118,15 @@ public final class ForwardMain
                 case "--peer-mac" -> peerMac = value(args, ++i, "--peer-mac");
                 case "--wan-iface" -> wanIface = value(args, ++i, "--wan-iface");
                 case "--mtu" -> mtu = Integer.parseInt(value(args, ++i, "--mtu"));
+                case "--cipher" -> cipher = value(args, ++i, "--cipher");
                 case "--driver" -> driver = true;
                 case "--copy" -> mode = XskSocket.CopyMode.COPY;
                 case "--zero-copy" -> mode = XskSocket.CopyMode.ZERO_COPY;
                 default -> throw new IllegalArgumentException("forward: unknown argument '" + args[i] +
                     "'; usage: forward --iface IF [--queue Q] [--cpu N] [--seconds N] [--batch N] [--mac-swap] " +
-                    "[--driver] [--copy|--zero-copy] [--mode echo|route|gre|l2tpv3|l2tpv2 --local-ip A --peer-ip B " +
-                    "--peer-mac M [--wan-iface IF] [--mtu N]]");
+                    "[--driver] [--copy|--zero-copy] [--mode echo|route|gre|l2tpv3|l2tpv2|esp|esp-decrypt|gre-esp|" +
+                    "gre-esp-decrypt --local-ip A --peer-ip B --peer-mac M [--wan-iface IF] [--mtu N] [--cipher " +
+                    "gcm128|gcm256|cbc-sha256|3des-md5|chacha20]]");
             }
         }
         if (iface == null)
@@ -138,6 +143,8 @@ public final class ForwardMain
         final XdpPort port = XdpPort.open(iface, queue, umem, pool, XdpSelection.everything(),
             XskSocket.Config.defaults().withCopyMode(mode), driver);
         final XdpPort[] wan = new XdpPort[1];
+        final InboundLaps[] laps = new InboundLaps[1];
+        final Dataplane[] esp = new Dataplane[1];
         final Worker.Job work = switch (job)
         {
             case "echo" -> new Echo(port, pool, batch, macSwap);
@@ -154,8 +161,25 @@ public final class ForwardMain
                     pseudowire(port, wan[0], pool, iface, wanIface, localIp, peerIp, peerMac, mtu) :
                     l2tpv2(port, wan[0], pool, iface, wanIface, localIp, peerIp, peerMac, mtu);
             }
+            case "esp", "esp-decrypt", "gre-esp", "gre-esp-decrypt" ->
+            {
+                final Dataplane dp = ipsec(job, port, pool, iface, localIp, peerIp, peerMac, mtu, BenchSa.named(cipher),
+                    laps);
+                esp[0] = dp;
+                final Worker.Job graph = dp.job();
+                final InboundLaps inbound = laps[0];
+                yield inbound == null ? graph : () ->
+                {
+                    final int n = graph.doWork();
+                    if (n > 0)
+                    {
+                        inbound.poll();
+                    }
+                    return n;
+                };
+            }
             default -> throw new IllegalArgumentException("forward: --mode " + job +
-                " is not echo, route, gre, l2tpv3 or l2tpv2");
+                " is not echo, route, gre, l2tpv3, l2tpv2, esp, esp-decrypt, gre-esp or gre-esp-decrypt");
         };
         final Worker worker = new Worker("forward-" + iface, cpu, work, null);
         final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
@@ -180,13 +204,18 @@ public final class ForwardMain
         System.out.flush();
         try
         {
-            if (seconds > 0)
+            final long until = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) : Long.MAX_VALUE;
+            if (laps[0] == null)
             {
-                stop.await(seconds, TimeUnit.SECONDS);
+                stop.await(seconds > 0 ? seconds : Long.MAX_VALUE, TimeUnit.SECONDS);
             }
             else
             {
-                stop.await();
+                // the decrypt direction: have fresh inbound SAs ready for the worker to swap in
+                while (!stop.await(1, TimeUnit.MILLISECONDS) && System.nanoTime() < until)
+                {
+                    laps[0].prepare();
+                }
             }
         }
         finally
@@ -197,7 +226,7 @@ public final class ForwardMain
             System.out.println("{\"rx\":" + port.counters().rxPackets + ",\"tx\":" + tx +
                 ",\"txDropped\":" + port.counters().txDropped + ",\"txErrors\":" + port.counters().txErrors +
                 ",\"kernelRxDropped\":" + ks[0] + ",\"kernelRxRingFull\":" + ks[3] + ",\"kernelFillEmpty\":" + ks[4] +
-                ",\"cpu\":" + worker.runningOnCpu() + "}");
+                ",\"cpu\":" + worker.runningOnCpu() + espJson(esp[0], laps[0]) + "}");
             System.out.flush();
             if (wan[0] != null)
             {
@@ -296,6 +325,80 @@ public final class ForwardMain
         session.mtu(1500);
         dp.addRoute(0, 0, session, 0);
         return dp.job();
+    }
+
+    /**
+     * IPsec on one port, the peer (the generator) behind it. {@code esp}: IPv4 routed into a
+     * route-based IPsec tunnel, ESP tunnel mode to the peer. {@code gre-esp}: into a GRE tunnel
+     * (key 1, as {@code gre}) with tunnel protection, GRE over ESP transport mode (DMVPN).
+     * {@code esp-decrypt}, {@code gre-esp-decrypt}: the reverse, ESP from the peer in, the inner
+     * packets routed back to it in the clear; the inbound SAs are renewed by {@link InboundLaps}.
+     * Plain ESP (IP protocol 50), default anti-replay window.
+     */
+    private static Dataplane ipsec(
+        final String mode, final XdpPort port, final FramePool pool, final String iface, final String localIp,
+        final String peerIp, final String peerMac, final int mtu, final BenchSa suite, final InboundLaps[] laps)
+    {
+        if (peerMac == null)
+        {
+            throw new IllegalArgumentException("forward: --mode " + mode + " needs --peer-mac");
+        }
+        suite.warmUp(1000);
+        final Dataplane dp = new Dataplane(pool, Dataplane.Context.defaults());
+        final Interface ifc = dp.addEthernet(iface, port, NetIf.hardwareAddress(iface));
+        setMtu(ifc, mtu);
+        final int local = Bytes.parseIp4(localIp);
+        final int peer = Bytes.parseIp4(peerIp);
+        dp.setAddress(ifc, local, 24);
+        dp.addNeighbour(ifc, peer, Bytes.parseMac(peerMac));
+        final boolean gre = mode.startsWith("gre");
+        final io.sluice.dataplane.esp.SecurityAssociation.Mode espMode = gre ?
+            io.sluice.dataplane.esp.SecurityAssociation.Mode.TRANSPORT :
+            io.sluice.dataplane.esp.SecurityAssociation.Mode.TUNNEL;
+        final Interface tunnel;
+        if (gre)
+        {
+            tunnel = dp.addGreTunnel("Tunnel0", local, peer, BenchSa.GRE_KEY, false);
+            dp.protectGreTunnel(tunnel);
+        }
+        else
+        {
+            tunnel = dp.addIpsecTunnel("Tunnel1", local, peer);
+        }
+        tunnel.mtu(1500);
+        final int binding = dp.ipsecBinding(tunnel, peer);
+        if (mode.endsWith("-decrypt"))
+        {
+            laps[0] = new InboundLaps(dp, suite, espMode, binding, peer, local);
+            dp.addRoute(0, 0, ifc, peer);
+        }
+        else
+        {
+            dp.sad().switchOutbound(suite.sa(BenchSa.OUTBOUND_SPI, true, espMode, binding, local, peer));
+            dp.addRoute(0, 0, tunnel, 0);
+        }
+        return dp;
+    }
+
+    /** The ESP counters for the result line: the outbound SA's packets, or the inbound SAs' totals. */
+    private static String espJson(final Dataplane dp, final InboundLaps laps)
+    {
+        if (dp == null)
+        {
+            return "";
+        }
+        final String drops = ",\"dropSummary\":\"" +
+            dp.dropSummary().strip().replace("\\", "/").replace("\"", "'").replace("\n", "; ") + "\"";
+        if (laps != null)
+        {
+            return "," + laps.json() + drops;
+        }
+        long encrypted = 0;
+        for (final io.sluice.dataplane.esp.SecurityAssociation sa : dp.sad().outboundAll())
+        {
+            encrypted += sa.packets();
+        }
+        return ",\"espEncrypted\":" + encrypted + drops;
     }
 
     /** The IP MTU of the port carrying tunnel packets, when given: room for a full packet plus the tunnel's header. */

@@ -20,20 +20,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The harness cannot rot: a short {@code sluice bench all --quick} (two scenarios, two sizes, one
- * algorithm, one JMH benchmark, a second per measurement) produces numbers, a report and charts;
+ * The harness cannot rot: a short {@code sluice bench all --quick} (io, l2tpv2 and ESP AES-GCM-128 both
+ * ways, two sizes, one algorithm, one JMH benchmark, a second per measurement) produces numbers, a
+ * report and charts;
  * the hardware mode reads a port's counters while a generator it did not start sends. How large the
  * numbers are is not a test's business (two shared vCPUs are far too noisy for that).
  */
 class BenchAllTest
 {
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void quickRunWritesNumbersReportAndCharts(@TempDir final Path dir) throws Exception
     {
         final Path home = requireLab();
         final Path out = dir.resolve("results");
-        final int status = BenchMain.run(new String[]{"all", "--quick", "--scenarios", "io,l2tpv2", "--sizes", "64,imix",
+        final int status = BenchMain.run(new String[]{"all", "--quick", "--scenarios", "io,l2tpv2,esp-gcm128,esp-gcm128-decrypt", "--sizes", "64,imix",
             "--seconds", "1", "--runs", "1", "--warmup-ms", "300", "--algorithms", "aes-gcm-128",
             "--jmh", "GraphBenchmark -p scenario=echo -p size=64", "--out", out.toString(), "--home", home.toString(),
             "--java-cp", classPath()});
@@ -41,7 +42,7 @@ class BenchAllTest
 
         final Map<String, Object> summary = Json.object(Json.parse(Files.readString(out.resolve("summary.json"))));
         final List<Object> scenarios = Json.array(summary.get("scenarios"));
-        assertEquals(4, scenarios.size(), "io and l2tpv2 at 64 and imix: " + summary);
+        assertEquals(6, scenarios.size(), "io and l2tpv2 at 64 and imix, the ESP ones at imix only: " + summary);
         for (final Object o : scenarios)
         {
             final Map<String, Object> s = Json.object(o);
@@ -58,8 +59,29 @@ class BenchAllTest
         assertEquals("imix", io.get("size"));
         assertEquals("c-afxdp", Json.object(io.get("baseline")).get("name"));
 
+        for (final String esp : new String[]{"esp-gcm128-imix.json", "esp-gcm128-decrypt-imix.json"})
+        {
+            final Map<String, Object> e = Json.object(Json.parse(Files.readString(out.resolve(esp))));
+            assertTrue(Json.number(e.get("mpps")) > 0, "ESP frames came back: " + e);
+            assertEquals("sluice-io", Json.object(e.get("baseline")).get("name"), esp);
+            assertTrue(Json.number(Json.object(Json.object(e.get("crypto")).get("jce")).get("mpps")) > 0,
+                "the cipher alone, measured in the same run: " + e);
+            assertTrue(Json.number(Json.object(e.get("espCost")).get("jceCipherNsPerPacket")) > 0, "ESP cost: " + e);
+            for (final Object m : Json.array(e.get("measurements")))
+            {
+                final Map<String, Object> mm = Json.object(m);
+                if (String.valueOf(mm.get("name")).startsWith("sluice-esp"))
+                {
+                    final Map<String, Object> f = Json.object(mm.get("forwarderEsp"));
+                    assertTrue(Json.number(f.getOrDefault("espEncrypted", f.get("espDecrypted"))) > 0, "ESP done: " + f);
+                    assertEquals(0.0, Json.number(f.getOrDefault("espIcvFailures", 0.0)),
+                        "the harness's own ESP frames pass Sluice's ICV check: " + f);
+                }
+            }
+        }
+
         final List<Object> crypto = Json.array(Json.object(summary.get("crypto")).get("points"));
-        assertEquals(2, crypto.size(), "aes-gcm-128 at 64 and imix: " + crypto);
+        assertEquals(1, crypto.size(), "aes-gcm-128 at imix, the size of its ESP scenarios here: " + crypto);
         for (final Object o : crypto)
         {
             final Map<String, Object> p = Json.object(o);
@@ -75,6 +97,8 @@ class BenchAllTest
         assertTrue(report.contains("| l2tpv2 | imix | sluice-l2tpv2 |"), report);
         assertTrue(report.contains("## Goals"), report);
         assertTrue(report.contains("## Crypto limit"), report);
+        assertTrue(report.contains("## ESP: cost beyond the cipher"), report);
+        assertTrue(report.contains("| esp-gcm128-decrypt | imix |"), report);
         assertTrue(report.contains("GraphBenchmark.burst"), report);
         for (final String png : new String[]{"throughput-mpps.png", "throughput-gbps.png", "crypto-gbps.png"})
         {
@@ -168,10 +192,44 @@ class BenchAllTest
         for (final Scenario s : Scenario.ALL)
         {
             assertFalse(s.system().equals(s.baseline()), s.name());
-            assertTrue(Scenario.dutsOf(List.of(s)).size() == 2, s.name());
+            assertEquals(s.reference() == null ? 2 : 3, Scenario.dutsOf(List.of(s)).size(), s.name());
         }
         // bench all measures a forwarder shared by several scenarios once per run and size
         assertEquals(Scenario.ALL.size() + 1, Scenario.dutsOf(Scenario.ALL).size());
+    }
+
+    @Test
+    void espScenariosComeInBothDirectionsWithTheirCipher()
+    {
+        for (final String suite : new String[]{"gcm128", "gcm256", "cbc-sha256", "3des-md5", "chacha20"})
+        {
+            final Scenario enc = Scenario.named("esp-" + suite);
+            final Scenario dec = Scenario.named("esp-" + suite + "-decrypt");
+            assertNotNull(enc.cipher(), suite);
+            assertEquals(enc.cipher(), dec.cipher(), suite);
+            assertFalse(enc.system().esp().decrypt());
+            assertTrue(dec.system().esp().decrypt());
+        }
+        assertEquals(Scenario.SLUICE_GRE, Scenario.named("gre-esp").reference(), "gre-esp is held against gre too");
+        assertEquals(List.of(FrameSize.of(1400)), Scenario.named("esp-3des-md5").sizesAmong(FrameSize.STANDARD));
+    }
+
+    @Test
+    void espRingFramesCarryTheGeneratorsPayloadAndImixSizes() throws Exception
+    {
+        // frame i of a ring is IMIX position i % 12, as xdp_gen counts its bytes by sequence number
+        assertEquals(64, EspRing.wire(FrameSize.IMIX, 0));
+        assertEquals(1518, EspRing.wire(FrameSize.IMIX, 6));
+        assertEquals(0, EspRing.half(FrameSize.IMIX) % 12);
+        final byte[] inner = EspRing.plainPacket(1400, 7);
+        assertEquals(1400 - 18, inner.length, "the IPv4 packet of a 1400-byte frame");
+        assertEquals('S', inner[28]);
+        assertEquals(7, inner[32], "sequence number, host order, after the magic");
+        final EspRing.Encryptor enc = new EspRing.Encryptor(io.sluice.tools.forward.BenchSa.named("cbc-sha256"));
+        final byte[] f = EspRing.frame(enc, 0x5200, 3, false, inner);
+        assertEquals(50, f[14 + 9], "ESP");
+        // 20 outer + 8 header + 16 IV + 1382 + 2 trailer padded to 16 (1392) + 16 ICV
+        assertEquals(14 + 20 + 8 + 16 + 1392 + 16, f.length);
     }
 
     private static String classPath()

@@ -146,7 +146,7 @@ class IoBenchTest
         final long received = (long)(mpps * 1e6);
         return new IoBench.Measurement(name, run, size, mpps, 1.2, 1_000_000_000L, sent, received,
             (long)(sent * size.meanBytes()), (long)(received * size.meanBytes()), sent - received, 0, 0, 0, received,
-            received, 0, 0, sent - received, 0, 0, 1, 0, "forwarder", 0.01, 0, new IoBench.CoreUse(0.5, 0.4, 0.05, 0.05, 0.45));
+            received, 0, 0, sent - received, 0, 0, 1, 0, "forwarder", 0.01, 0, new IoBench.CoreUse(0.5, 0.4, 0.05, 0.05, 0.45), null);
     }
 
     /** The project root: the launcher's sluice.home, else the nearest directory up with perf/src/main/c. */
