@@ -152,6 +152,16 @@ final class IkeSa
     int dpdFirstOutstandingSeq;
     long peerDpdSeq = -1;
 
+    // mode config: the transaction exchange under way or last done (its IV chain and retransmission)
+    QuickMode transaction;
+    int cfgType;
+    int cfgIdentifier;
+    /** Gateway: the address lent to the peer from the pool; confirmed once it ACKed or we REPLYed. */
+    io.sluice.controlplane.config.Ip4 poolAddress;
+    boolean addressConfirmed;
+    /** Client: the address the gateway gave us, our proxy identity in quick mode. */
+    io.sluice.controlplane.config.Ip4 virtualAddress;
+
     final Map<Integer, QuickMode> quickModes = new HashMap<>();
     /** Message ids of exchanges already run under this SA, newest last: a replay of one is dropped. */
     final java.util.LinkedHashSet<Integer> pastMessageIds = new java.util.LinkedHashSet<>();

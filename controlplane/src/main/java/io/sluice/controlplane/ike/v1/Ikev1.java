@@ -180,6 +180,7 @@ public final class Ikev1
             case PAYLOAD_DELETE -> "DELETE";
             case PAYLOAD_VENDOR_ID -> "VID";
             case PAYLOAD_NAT_D, PAYLOAD_NAT_D_DRAFT -> "NAT-D";
+            case ModeConfig.PAYLOAD_ATTRIBUTES -> "ATTR";
             case PAYLOAD_NAT_OA, PAYLOAD_NAT_OA_DRAFT -> "NAT-OA";
             default -> "PAYLOAD(" + type + ")";
         };
@@ -194,6 +195,7 @@ public final class Ikev1
             case EXCHANGE_AGGRESSIVE -> "AGGRESSIVE";
             case EXCHANGE_INFORMATIONAL -> "INFORMATIONAL";
             case EXCHANGE_QUICK -> "QUICK_MODE";
+            case ModeConfig.EXCHANGE_TRANSACTION -> "TRANSACTION";
             default -> "EXCHANGE(" + type + ")";
         };
     }

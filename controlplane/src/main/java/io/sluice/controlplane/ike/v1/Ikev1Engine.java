@@ -1,5 +1,6 @@
 package io.sluice.controlplane.ike.v1;
 
+import io.sluice.controlplane.config.CryptoMap;
 import io.sluice.controlplane.config.Ip4;
 import io.sluice.controlplane.config.Ipsec;
 import io.sluice.controlplane.config.Isakmp;
@@ -100,6 +101,24 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         default void peerFailover(final InetSocketAddress failed, final InetSocketAddress next)
         {
         }
+
+        /**
+         * Mode config as a gateway: {@code address} from the {@code ip local pool} is now the peer's
+         * (it ACKed our SET, or we REPLYed to its REQUEST); route it to the peer.
+         */
+        default void addressAssigned(final InetSocketAddress peer, final InetAddress address)
+        {
+        }
+
+        /** The peer's last IKE SA is gone: {@code address} went back to the pool; remove its route. */
+        default void addressReleased(final InetSocketAddress peer, final InetAddress address)
+        {
+        }
+
+        /** Mode config as a client: {@code gateway} gave us {@code address}, our inner address from now on. */
+        default void virtualAddressAssigned(final InetSocketAddress gateway, final InetAddress address)
+        {
+        }
     }
 
     /** Counters of what the engine did. */
@@ -117,6 +136,9 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private final Map<Long, IkeSa> sas = new LinkedHashMap<>();
     private final List<Child> children = new ArrayList<>();
     private int nextConnId = 1001;
+    /** Mode config as a gateway: the pool, and the addresses the listener was told about, by peer. */
+    private final ModeConfig.AddressPool pool;
+    private final Map<InetAddress, Ip4> assigned = new LinkedHashMap<>();
 
     private long received;
     private long sent;
@@ -178,6 +200,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         this.log = log;
         this.clock = clockMillis;
         this.random = random;
+        this.pool = settings.modeConfigGateway() != null ? new ModeConfig.AddressPool(settings.modeConfigGateway().pool()) :
+            null;
     }
 
     // =====================================================================================
@@ -259,6 +283,11 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
                     sa.rememberMessageId(qm.messageId);
                     rekeyFailed(qm, now);
                 }
+            }
+            if (sa.transaction != null && !retransmitIfDue(sa, sa.transaction.pending, now, "mode config " +
+                ModeConfig.typeName(sa.cfgType)))
+            {
+                modeConfigAbandoned(sa, now);
             }
             if (now >= sa.expiresAt)
             {
@@ -659,6 +688,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             }
             case Ikev1.EXCHANGE_QUICK -> quickMode(sa, h, d, digest, from, localPort, now);
             case Ikev1.EXCHANGE_INFORMATIONAL -> informational(sa, h, d, from, localPort, now);
+            case ModeConfig.EXCHANGE_TRANSACTION -> transaction(sa, h, d, digest, from, localPort, now);
             default -> throw new Ikev1Exception(Ikev1.INVALID_EXCHANGE_TYPE, "exchange type " + h.exchangeType() +
                 " not supported");
         }
@@ -1240,11 +1270,36 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
                 startQuickMode(sa, now, c);
             }
         }
+        // gateway-initiated mode config (crypto map ... client configuration address initiate)
+        if (!sa.initiator && settings.modeConfigGateway() != null &&
+            settings.modeConfigGateway().start() == CryptoMap.ClientConfiguration.INITIATE && sas.containsKey(sa.ckyI))
+        {
+            final Ip4 address = lend(sa);
+            if (address != null)
+            {
+                sendTransaction(sa, ModeConfig.CFG_SET, gatewayAttributes(address, null), now);
+            }
+        }
     }
 
     /** After phase 1 as initiator: quick mode, unless IPsec SAs with the peer exist already (a renegotiation). */
     private void quickModeAfterPhase1(final IkeSa sa, final long now)
     {
+        // a mode config client first gets its address: it is the proxy identity quick mode proposes
+        if (settings.modeConfigClient() == ModeConfig.Client.PULL && sa.virtualAddress == null &&
+            sa.transaction == null)
+        {
+            sendTransaction(sa, ModeConfig.CFG_REQUEST, List.of(new Payload.Attribute(ModeConfig.INTERNAL_IP4_ADDRESS,
+                new byte[0], false), new Payload.Attribute(ModeConfig.INTERNAL_IP4_NETMASK, new byte[0], false),
+                new Payload.Attribute(ModeConfig.INTERNAL_IP4_DNS, new byte[0], false)), now);
+            return;
+        }
+        if (settings.modeConfigClient() == ModeConfig.Client.PUSH && sa.virtualAddress == null &&
+            (sa.transaction == null || !sa.transaction.done))
+        {
+            debug("ISAKMP:(" + sa.connId + "): waiting for the gateway's mode config CFG_SET before quick mode");
+            return;
+        }
         if (!hasChildWith(sa.peer.getAddress()) &&
             sa.quickModes.values().stream().noneMatch(qm -> qm.initiator && !qm.done))
         {
@@ -1683,8 +1738,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             qm.offered.add(p);
             transforms.add(p.toTransform(transforms.size() + 1));
         }
-        qm.localSelector = policy.local() != null ? policy.local() : Selector.host(Ikev1Settings.ip4(settings.localAddress()));
-        qm.remoteSelector = policy.remote() != null ? policy.remote() : defaultRemoteSelector(sa);
+        qm.localSelector = wantedLocal(sa, policy);
+        qm.remoteSelector = wantedRemote(sa, policy);
         if (rekeyOf != null)
         {
             qm.rekeys = rekeyOf.sa.spiIn();
@@ -1788,9 +1843,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         {
             qm.remoteSelector = Selector.read(ids.get(0));
             qm.localSelector = Selector.read(ids.get(1));
-            final Selector wantLocal = policy.local() != null ? policy.local() :
-                Selector.host(Ikev1Settings.ip4(settings.localAddress()));
-            final Selector wantRemote = policy.remote() != null ? policy.remote() : defaultRemoteSelector(sa);
+            final Selector wantLocal = wantedLocal(sa, policy);
+            final Selector wantRemote = wantedRemote(sa, policy);
             if (!wantLocal.covers(qm.localSelector) || !wantRemote.covers(qm.remoteSelector))
             {
                 informationalNotify(sa, Ikev1.INVALID_ID_INFORMATION, Ikev1.PROTO_IPSEC_ESP, new byte[0], now);
@@ -1800,8 +1854,9 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         }
         else if (ids.isEmpty())
         {
-            qm.localSelector = Selector.host(Ikev1Settings.ip4(settings.localAddress()));
-            qm.remoteSelector = defaultRemoteSelector(sa);
+            qm.localSelector = sa.virtualAddress != null ? Selector.host(sa.virtualAddress) :
+                Selector.host(Ikev1Settings.ip4(settings.localAddress()));
+            qm.remoteSelector = sa.addressConfirmed ? Selector.host(sa.poolAddress) : defaultRemoteSelector(sa);
         }
         else
         {
@@ -2111,6 +2166,26 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
      * The peer's proxy identity when the crypto map entry names none: its address, or behind a NAT
      * the address in its phase 1 identity (its inside address, which is what it will propose).
      */
+    /** Our proxy identity: the address mode config gave us, else the crypto map entry's, else our address. */
+    private Selector wantedLocal(final IkeSa sa, final Ikev1Settings.Phase2Policy policy)
+    {
+        if (sa.virtualAddress != null)
+        {
+            return Selector.host(sa.virtualAddress);
+        }
+        return policy.local() != null ? policy.local() : Selector.host(Ikev1Settings.ip4(settings.localAddress()));
+    }
+
+    /** The peer's proxy identity: the address we lent it by mode config, else the crypto map entry's, else its own. */
+    private static Selector wantedRemote(final IkeSa sa, final Ikev1Settings.Phase2Policy policy)
+    {
+        if (sa.addressConfirmed)
+        {
+            return Selector.host(sa.poolAddress);
+        }
+        return policy.remote() != null ? policy.remote() : defaultRemoteSelector(sa);
+    }
+
     private static Selector defaultRemoteSelector(final IkeSa sa)
     {
         if (sa.natDetected() && sa.peerIdBody != null && sa.peerIdBody.length == 8 &&
@@ -2224,6 +2299,303 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     // =====================================================================================
     // informational: notify, delete, DPD
     // =====================================================================================
+
+    // =====================================================================================
+    // mode config: the transaction exchange (draft-dukes-ike-mode-cfg), after phase 1
+    // =====================================================================================
+
+    /**
+     * A transaction message: the answer to our SET or REQUEST, or a new REQUEST (we are the
+     * gateway) or SET (we are the client). Protected like an informational exchange: HASH =
+     * prf(SKEYID_a, M-ID | ATTR), the IV chained per message id as in quick mode.
+     */
+    private void transaction(final IkeSa sa, final IsakmpHeader h, final byte[] d, final byte[] digest,
+        final InetSocketAddress from, final int localPort, final long now)
+    {
+        if (!sa.established())
+        {
+            throw new Ikev1Exception(Ikev1.INVALID_EXCHANGE_TYPE, "transaction exchange before phase 1 completed");
+        }
+        if (!h.encrypted() || h.messageId() == 0)
+        {
+            throw new Ikev1Exception(Ikev1.INVALID_FLAGS, "transaction message not encrypted or with message id 0");
+        }
+        final IkeSa.QuickMode ours = sa.transaction;
+        if (ours != null && ours.messageId == h.messageId())
+        {
+            if (duplicate(sa, ours.pending, digest))
+            {
+                return;
+            }
+            if (ours.done)
+            {
+                dropped++;
+                debug("ISAKMP:(" + sa.connId + "): dropping transaction message " + h.messageId() + ": exchange done");
+                return;
+            }
+            final Opened opened = open(sa, h, d, ours.iv);
+            verifyHashFirst(sa, opened.chain, "transaction", r -> Ikev1Crypto.quickHash1(sa.chosen.hash(), sa.skeyidA,
+                h.messageId(), r));
+            ours.iv = opened.nextIv;
+            final Payload.Attributes answer = require(opened.chain, Payload.Attributes.class, "transaction");
+            heard(sa, from, localPort, now);
+            answerReceived(sa, ours, answer, now);
+            return;
+        }
+        if (sa.pastMessageIds.contains(h.messageId()) || sa.quickModes.containsKey(h.messageId()))
+        {
+            throw new Ikev1Exception(Ikev1.INVALID_MESSAGE_ID, "replayed transaction message id " + h.messageId());
+        }
+        final IkeSa.QuickMode theirs = new IkeSa.QuickMode(h.messageId(), false);
+        final Opened opened = open(sa, h, d, Ikev1Crypto.phase2Iv(sa.chosen.hash(), sa.phase1LastBlock, h.messageId(),
+            sa.chosen.cipher().blockSize()));
+        verifyHashFirst(sa, opened.chain, "transaction", r -> Ikev1Crypto.quickHash1(sa.chosen.hash(), sa.skeyidA,
+            h.messageId(), r));
+        theirs.iv = opened.nextIv;
+        final Payload.Attributes request = require(opened.chain, Payload.Attributes.class, "transaction");
+        sa.rememberMessageId(h.messageId());
+        heard(sa, from, localPort, now);
+        debug("ISAKMP:(" + sa.connId + "): processing transaction " + ModeConfig.typeName(request.cfgType()) +
+            " from " + text(sa.peer) + ", message ID = " + h.messageId() + ": " + request.attributes());
+        switch (request.cfgType())
+        {
+            case ModeConfig.CFG_REQUEST -> replyToRequest(sa, theirs, request, digest, now);
+            case ModeConfig.CFG_SET -> acknowledgeSet(sa, theirs, request, digest, now);
+            default -> throw new Ikev1Exception(Ikev1.PAYLOAD_MALFORMED, ModeConfig.typeName(request.cfgType()) +
+                " from " + text(sa.peer) + " answers no exchange of ours");
+        }
+    }
+
+    /** Gateway: a client asks for its address; REPLY from the pool (client-initiated mode config). */
+    private void replyToRequest(final IkeSa sa, final IkeSa.QuickMode tx, final Payload.Attributes request,
+        final byte[] digest, final long now)
+    {
+        if (settings.modeConfigGateway() == null)
+        {
+            dropped++;
+            log.event("ISAKMP:(" + sa.connId + "): mode config CFG_REQUEST from " + text(sa.peer) + " ignored: no " +
+                "crypto isakmp client configuration address-pool");
+            return;
+        }
+        final Ip4 address = lend(sa);
+        if (address == null)
+        {
+            return;
+        }
+        final List<Payload.Attribute> reply = gatewayAttributes(address, request);
+        installTransaction(sa, tx);
+        sa.cfgType = ModeConfig.CFG_REPLY;
+        sa.cfgIdentifier = request.identifier();
+        tx.pending.answered = digest;
+        tx.done = true;
+        tx.doneAt = now;
+        sendAttributes(sa, tx, ModeConfig.CFG_REPLY, request.identifier(), reply, false, now);
+        confirmAddress(sa);
+    }
+
+    /** Client: the gateway SETs our address (gateway-initiated mode config); ACK, then quick mode. */
+    private void acknowledgeSet(final IkeSa sa, final IkeSa.QuickMode tx, final Payload.Attributes set,
+        final byte[] digest, final long now)
+    {
+        if (settings.modeConfigClient() == ModeConfig.Client.OFF)
+        {
+            dropped++;
+            log.event("ISAKMP:(" + sa.connId + "): mode config CFG_SET from " + text(sa.peer) + " ignored: we are " +
+                "not a mode config client");
+            return;
+        }
+        final Ip4 address = addressIn(sa, set);
+        final List<Payload.Attribute> ack = new ArrayList<>();
+        for (final Payload.Attribute a : set.attributes())
+        {
+            if (a.type() == ModeConfig.INTERNAL_IP4_ADDRESS || a.type() == ModeConfig.INTERNAL_IP4_NETMASK ||
+                a.type() == ModeConfig.INTERNAL_IP4_DNS)
+            {
+                ack.add(new Payload.Attribute(a.type(), new byte[0], false));
+            }
+        }
+        installTransaction(sa, tx);
+        sa.cfgType = ModeConfig.CFG_ACK;
+        sa.cfgIdentifier = set.identifier();
+        tx.pending.answered = digest;
+        tx.done = true;
+        tx.doneAt = now;
+        sendAttributes(sa, tx, ModeConfig.CFG_ACK, set.identifier(), ack, false, now);
+        gotAddress(sa, address, now);
+    }
+
+    /** The answer to our SET (an ACK) or our REQUEST (a REPLY). */
+    private void answerReceived(final IkeSa sa, final IkeSa.QuickMode tx, final Payload.Attributes answer,
+        final long now)
+    {
+        final int expected = sa.cfgType == ModeConfig.CFG_SET ? ModeConfig.CFG_ACK : ModeConfig.CFG_REPLY;
+        if (answer.cfgType() != expected || answer.identifier() != sa.cfgIdentifier)
+        {
+            throw new Ikev1Exception(Ikev1.PAYLOAD_MALFORMED, ModeConfig.typeName(answer.cfgType()) + " identifier " +
+                answer.identifier() + " does not answer our " + ModeConfig.typeName(sa.cfgType) + " identifier " +
+                sa.cfgIdentifier);
+        }
+        debug("ISAKMP:(" + sa.connId + "): processing transaction " + ModeConfig.typeName(answer.cfgType()) +
+            " from " + text(sa.peer) + ", message ID = " + tx.messageId + ": " + answer.attributes());
+        tx.pending.awaiting = false;
+        tx.done = true;
+        tx.doneAt = now;
+        if (expected == ModeConfig.CFG_ACK)
+        {
+            confirmAddress(sa);
+        }
+        else
+        {
+            gotAddress(sa, addressIn(sa, answer), now);
+        }
+    }
+
+    /** The INTERNAL_IP4_ADDRESS of a SET or REPLY. */
+    private Ip4 addressIn(final IkeSa sa, final Payload.Attributes attributes)
+    {
+        final Payload.Attribute a = attributes.attribute(ModeConfig.INTERNAL_IP4_ADDRESS);
+        if (a == null || a.basic() || a.value().length != 4)
+        {
+            throw Ikev1Exception.malformed(ModeConfig.typeName(attributes.cfgType()) + " from " + text(sa.peer) +
+                " without a 4-byte INTERNAL_IP4_ADDRESS");
+        }
+        return new Ip4(ByteBuffer.wrap(a.value()).getInt());
+    }
+
+    /** Client: our inner address is known; as phase 1 initiator, quick mode proposes it now. */
+    private void gotAddress(final IkeSa sa, final Ip4 address, final long now)
+    {
+        sa.virtualAddress = address;
+        log.event("ISAKMP:(" + sa.connId + "): mode config: " + text(sa.peer) + " assigned us " + address);
+        listener.virtualAddressAssigned(sa.peer, Ikev1Settings.inet(address));
+        if (sa.initiator)
+        {
+            quickModeAfterPhase1(sa, now);
+        }
+    }
+
+    /** Gateway: the peer's address from the pool (the one it holds already, if any); null: refused, SA deleted. */
+    private Ip4 lend(final IkeSa sa)
+    {
+        final Ip4 address = pool.allocate(sa.peer.getAddress());
+        if (address == null)
+        {
+            log.event("ISAKMP:(" + sa.connId + "): mode config for " + text(sa.peer) + " refused: ip local pool " +
+                pool.name() + " exhausted (" + pool.inUse() + " of " + pool.size() + " addresses in use)");
+            deleteSa(sa, "address pool " + pool.name() + " exhausted", true);
+            return null;
+        }
+        sa.poolAddress = address;
+        return address;
+    }
+
+    /** Gateway: the peer took the address; it is its proxy identity from now on. */
+    private void confirmAddress(final IkeSa sa)
+    {
+        sa.addressConfirmed = true;
+        final InetAddress peer = sa.peer.getAddress();
+        if (!sa.poolAddress.equals(assigned.put(peer, sa.poolAddress)))
+        {
+            log.event("ISAKMP:(" + sa.connId + "): mode config: assigned " + sa.poolAddress + " from pool " +
+                pool.name() + " to " + text(sa.peer));
+            listener.addressAssigned(sa.peer, Ikev1Settings.inet(sa.poolAddress));
+        }
+    }
+
+    /** Gateway: the peer's address goes back to the pool. */
+    private void releaseAddress(final IkeSa sa, final String why)
+    {
+        final InetAddress peer = sa.peer.getAddress();
+        final Ip4 released = pool.release(peer);
+        final Ip4 told = assigned.remove(peer);
+        if (released != null)
+        {
+            log.event("ISAKMP:(" + sa.connId + "): mode config: " + released + " of " + text(sa.peer) +
+                " back to pool " + pool.name() + ": " + why);
+        }
+        if (told != null)
+        {
+            listener.addressReleased(sa.peer, Ikev1Settings.inet(told));
+        }
+    }
+
+    /** Our SET or REQUEST went unanswered: carry on without mode config. */
+    private void modeConfigAbandoned(final IkeSa sa, final long now)
+    {
+        final IkeSa.QuickMode tx = sa.transaction;
+        tx.done = true;
+        tx.doneAt = now;
+        log.event("ISAKMP:(" + sa.connId + "): " + text(sa.peer) + " did not answer mode config " +
+            ModeConfig.typeName(sa.cfgType) + ": continuing without a mode config address");
+        if (sa.cfgType == ModeConfig.CFG_SET && !sa.addressConfirmed)
+        {
+            sa.poolAddress = null;
+            if (otherSas(sa).isEmpty())
+            {
+                releaseAddress(sa, "not taken");
+            }
+        }
+        else if (sa.cfgType == ModeConfig.CFG_REQUEST && sa.initiator)
+        {
+            quickModeAfterPhase1(sa, now);
+        }
+    }
+
+    /** What a gateway sends: the address, with the netmask and DNS servers configured (if asked, for a REPLY). */
+    private List<Payload.Attribute> gatewayAttributes(final Ip4 address, final Payload.Attributes request)
+    {
+        final ModeConfig.Gateway gw = settings.modeConfigGateway();
+        final List<Payload.Attribute> out = new ArrayList<>();
+        out.add(new Payload.Attribute(ModeConfig.INTERNAL_IP4_ADDRESS, Ikev1Crypto.int32(address.bits()), false));
+        if (gw.netmask() != null && (request == null || request.attribute(ModeConfig.INTERNAL_IP4_NETMASK) != null))
+        {
+            out.add(new Payload.Attribute(ModeConfig.INTERNAL_IP4_NETMASK, Ikev1Crypto.int32(gw.netmask().bits()),
+                false));
+        }
+        if (request == null || request.attribute(ModeConfig.INTERNAL_IP4_DNS) != null)
+        {
+            for (final Ip4 dns : gw.dns())
+            {
+                out.add(new Payload.Attribute(ModeConfig.INTERNAL_IP4_DNS, Ikev1Crypto.int32(dns.bits()), false));
+            }
+        }
+        return out;
+    }
+
+    /** Starts a transaction of ours (SET as gateway, REQUEST as client), retransmitted until answered. */
+    private void sendTransaction(final IkeSa sa, final int cfgType, final List<Payload.Attribute> attributes,
+        final long now)
+    {
+        final IkeSa.QuickMode tx = new IkeSa.QuickMode(newMessageId(sa), true);
+        tx.iv = Ikev1Crypto.phase2Iv(sa.chosen.hash(), sa.phase1LastBlock, tx.messageId, sa.chosen.cipher().blockSize());
+        installTransaction(sa, tx);
+        sa.cfgType = cfgType;
+        sa.cfgIdentifier = 1 + random.nextInt(0xfffe);
+        debug("ISAKMP:(" + sa.connId + "): beginning mode config " + ModeConfig.typeName(cfgType) + " to " +
+            text(sa.peer) + ", M-ID of " + tx.messageId);
+        sendAttributes(sa, tx, cfgType, sa.cfgIdentifier, attributes, true, now);
+    }
+
+    private void installTransaction(final IkeSa sa, final IkeSa.QuickMode tx)
+    {
+        if (sa.transaction != null)
+        {
+            sa.rememberMessageId(sa.transaction.messageId);
+        }
+        sa.transaction = tx;
+    }
+
+    private void sendAttributes(final IkeSa sa, final IkeSa.QuickMode tx, final int cfgType, final int identifier,
+        final List<Payload.Attribute> attributes, final boolean awaitAnswer, final long now)
+    {
+        final byte[] rest = PayloadCodec.encode(List.of(new Payload.Attributes(cfgType, identifier, attributes)));
+        final byte[] hash = Ikev1Crypto.quickHash1(sa.chosen.hash(), sa.skeyidA, tx.messageId, rest);
+        tx.state = ModeConfig.typeName(cfgType);
+        debug("ISAKMP:(" + sa.connId + "): sending transaction " + tx.state + " to " + text(sa.peer) +
+            ", message ID = " + tx.messageId + ": " + attributes);
+        sendEncrypted(sa, ModeConfig.EXCHANGE_TRANSACTION, tx.messageId, hash, ModeConfig.PAYLOAD_ATTRIBUTES, rest, tx,
+            awaitAnswer, now);
+    }
 
     private void informational(final IkeSa sa, final IsakmpHeader h, final byte[] d, final InetSocketAddress from,
         final int localPort, final long now)
@@ -2517,6 +2889,10 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         sa.state = IkeSa.State.IKE_DEST_SA;
         debug("ISAKMP:(" + sa.connId + "):Old State = " + old + "  New State = IKE_DEST_SA");
         sas.remove(sa.ckyI);
+        if (pool != null && otherSas(sa).isEmpty())
+        {
+            releaseAddress(sa, "its last IKE SA was deleted");
+        }
     }
 
     // =====================================================================================
@@ -2579,7 +2955,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final IsakmpHeader h = new IsakmpHeader(sa.ckyI, sa.ckyR, Ikev1.PAYLOAD_HASH, exchange, Ikev1.FLAG_ENCRYPTION,
             mid, Ikev1.HEADER_LENGTH + body.length);
         final byte[] d = assemble(h, body);
-        if (exchange == Ikev1.EXCHANGE_QUICK)
+        if (exchange == Ikev1.EXCHANGE_QUICK || exchange == ModeConfig.EXCHANGE_TRANSACTION)
         {
             remember(chainHolder.pending, d, sa, awaitAnswer, now);
         }

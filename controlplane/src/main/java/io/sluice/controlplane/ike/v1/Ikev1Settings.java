@@ -7,6 +7,7 @@ import io.sluice.controlplane.config.Ip4;
 import io.sluice.controlplane.config.Ip4Subnet;
 import io.sluice.controlplane.config.Ipsec;
 import io.sluice.controlplane.config.Isakmp;
+import io.sluice.controlplane.config.LocalPool;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -38,6 +39,8 @@ import java.util.Optional;
  * @param rekeyOverlapMillis make-before-break: how long a rekeyed child SA stays after its replacement is up.
  * @param credentials        our certificate and key and the trusted CAs, for rsa-sig policies; null: none, and
  *                           rsa-sig policies are neither offered nor accepted.
+ * @param modeConfigGateway  mode config as a gateway (an address pool and initiate/respond); null: none.
+ * @param modeConfigClient   mode config as a client: pull, wait for a push, or none.
  */
 public record Ikev1Settings(
     InetAddress localAddress,
@@ -54,7 +57,9 @@ public record Ikev1Settings(
     List<List<InetAddress>> peerGroups,
     Map<InetAddress, String> peerHostnames,
     long rekeyOverlapMillis,
-    Ikev1Credentials credentials)
+    Ikev1Credentials credentials,
+    ModeConfig.Gateway modeConfigGateway,
+    ModeConfig.Client modeConfigClient)
 {
     public Ikev1Settings
     {
@@ -63,6 +68,7 @@ public record Ikev1Settings(
         phase2 = List.copyOf(phase2);
         peerGroups = peerGroups.stream().map(List::copyOf).toList();
         peerHostnames = Map.copyOf(peerHostnames);
+        modeConfigClient = modeConfigClient == null ? ModeConfig.Client.OFF : modeConfigClient;
     }
 
     /** The peer after {@code failed} in its crypto map entry's {@code set peer} list (cyclic), or null without one. */
@@ -204,6 +210,8 @@ public record Ikev1Settings(
         b.peerHostnames = new java.util.HashMap<>(peerHostnames);
         b.rekeyOverlapMillis = rekeyOverlapMillis;
         b.credentials = credentials;
+        b.modeConfigGateway = modeConfigGateway;
+        b.modeConfigClient = modeConfigClient;
         return b;
     }
 
@@ -238,6 +246,17 @@ public record Ikev1Settings(
             {
                 throw new IllegalArgumentException("sluice pki: " + e.getMessage(), e);
             }
+        });
+        // mode config: the pool named by crypto isakmp client configuration, started as a crypto map says
+        isakmp.clientAddressPool().ifPresent(name ->
+        {
+            final LocalPool pool = config.localPools().stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("crypto isakmp client configuration address-pool " +
+                    "local " + name + ": no ip local pool " + name));
+            final CryptoMap.ClientConfiguration start = config.cryptoMaps().stream()
+                .flatMap(m -> m.clientConfiguration().stream()).findFirst()
+                .orElse(CryptoMap.ClientConfiguration.RESPOND);
+            b.modeConfigGateway = new ModeConfig.Gateway(start, pool, null, List.of());
         });
         for (final CryptoMap map : config.cryptoMaps())
         {
@@ -295,6 +314,8 @@ public record Ikev1Settings(
         public Map<InetAddress, String> peerHostnames = new java.util.HashMap<>();
         public long rekeyOverlapMillis = 10_000;
         public Ikev1Credentials credentials;
+        public ModeConfig.Gateway modeConfigGateway;
+        public ModeConfig.Client modeConfigClient = ModeConfig.Client.OFF;
 
         private Builder(final InetAddress localAddress)
         {
@@ -335,7 +356,8 @@ public record Ikev1Settings(
         public Ikev1Settings build()
         {
             return new Ikev1Settings(localAddress, policies, keys, identity, hostname, dpd, phase2, retransmitMillis,
-                retransmitLimit, natKeepaliveMillis, maxHalfOpen, peerGroups, peerHostnames, rekeyOverlapMillis, credentials);
+                retransmitLimit, natKeepaliveMillis, maxHalfOpen, peerGroups, peerHostnames, rekeyOverlapMillis, credentials,
+                modeConfigGateway, modeConfigClient);
         }
     }
 }

@@ -213,6 +213,38 @@ public sealed interface Payload
     {
     }
 
+    /**
+     * Attribute payload of the transaction exchange (draft-dukes-ike-mode-cfg 3.2): a
+     * CFG_REQUEST/REPLY/SET/ACK with its identifier and attributes (a zero-length variable
+     * attribute asks for, or acknowledges, that attribute).
+     */
+    record Attributes(int cfgType, int identifier, List<Attribute> attributes) implements Payload
+    {
+        public Attributes
+        {
+            attributes = List.copyOf(attributes);
+        }
+
+        @Override
+        public int type()
+        {
+            return ModeConfig.PAYLOAD_ATTRIBUTES;
+        }
+
+        /** The first attribute of that type, or null. */
+        public Attribute attribute(final int attributeType)
+        {
+            for (final Attribute a : attributes)
+            {
+                if (a.type() == attributeType)
+                {
+                    return a;
+                }
+            }
+            return null;
+        }
+    }
+
     /** A payload kept as bytes and not acted on: certificates, certificate requests, signatures. */
     record Opaque(int type, byte[] body) implements Payload
     {

@@ -167,6 +167,12 @@ public final class PayloadCodec
                 requireLength(type, n, 4);
                 yield new Payload.NatOa(type, b[from] & 0xff, Arrays.copyOfRange(b, from + 4, to));
             }
+            case ModeConfig.PAYLOAD_ATTRIBUTES ->
+            {
+                requireLength(type, n, 4);
+                yield new Payload.Attributes(b[from] & 0xff, u16(b, from + 2),
+                    attributes(b, from + 4, to, "attribute payload"));
+            }
             case Ikev1.PAYLOAD_CERT, Ikev1.PAYLOAD_CR, Ikev1.PAYLOAD_SIG ->
                 new Payload.Opaque(type, Arrays.copyOfRange(b, from, to));
             default -> throw new Ikev1Exception(Ikev1.INVALID_PAYLOAD_TYPE, "unknown payload type " + type +
@@ -283,13 +289,23 @@ public final class PayloadCodec
     {
         final int number = b[from] & 0xff;
         final int id = b[from + 1] & 0xff;
+        return new Payload.Transform(number, id, attributes(b, from + 4, to, "transform " + number));
+    }
+
+    /** Data attributes (RFC 2408 3.3), TV or TLV, filling {@code from..to} exactly. */
+    private static List<Payload.Attribute> attributes(final byte[] b, final int from, final int to, final String where)
+    {
         final List<Payload.Attribute> attributes = new ArrayList<>();
-        int pos = from + 4;
+        int pos = from;
         while (pos < to)
         {
+            if (attributes.size() == MAX_TRANSFORMS * 4)
+            {
+                throw Ikev1Exception.malformed("more than " + (MAX_TRANSFORMS * 4) + " attributes in " + where);
+            }
             if (to - pos < 4)
             {
-                throw Ikev1Exception.malformed("truncated attribute in transform " + number);
+                throw Ikev1Exception.malformed("truncated attribute in " + where);
             }
             final int word = u16(b, pos);
             final int attrType = word & 0x7fff;
@@ -303,14 +319,14 @@ public final class PayloadCodec
                 final int length = u16(b, pos + 2);
                 if (length > to - pos - 4)
                 {
-                    throw Ikev1Exception.malformed("attribute " + attrType + " of transform " + number + " says " +
+                    throw Ikev1Exception.malformed("attribute " + attrType + " of " + where + " says " +
                         length + " bytes, " + (to - pos - 4) + " left");
                 }
                 attributes.add(new Payload.Attribute(attrType, Arrays.copyOfRange(b, pos + 4, pos + 4 + length), false));
                 pos += 4 + length;
             }
         }
-        return new Payload.Transform(number, id, attributes);
+        return attributes;
     }
 
     private static Payload.Notify notify(final byte[] b, final int from, final int to)
@@ -406,20 +422,7 @@ public final class PayloadCodec
                         tb.write(tr.transformId());
                         tb.write(0);
                         tb.write(0);
-                        for (final Payload.Attribute a : tr.attributes())
-                        {
-                            if (a.basic())
-                            {
-                                put16(tb, 0x8000 | a.type());
-                                tb.writeBytes(a.value());
-                            }
-                            else
-                            {
-                                put16(tb, a.type());
-                                put16(tb, a.value().length);
-                                tb.writeBytes(a.value());
-                            }
-                        }
+                        writeAttributes(tb, tr.attributes());
                         writeGeneric(pb, t + 1 < p.transforms().size() ? Ikev1.PAYLOAD_TRANSFORM : 0, tb.toByteArray());
                     }
                     writeGeneric(out, i + 1 < sa.proposals().size() ? Ikev1.PAYLOAD_PROPOSAL : 0, pb.toByteArray());
@@ -456,9 +459,34 @@ public final class PayloadCodec
                 out.write(0);
                 out.writeBytes(oa.address());
             }
+            case Payload.Attributes at ->
+            {
+                out.write(at.cfgType());
+                out.write(0);
+                put16(out, at.identifier());
+                writeAttributes(out, at.attributes());
+            }
             case Payload.Opaque o -> out.writeBytes(o.body());
         }
         return out.toByteArray();
+    }
+
+    private static void writeAttributes(final ByteArrayOutputStream out, final List<Payload.Attribute> attributes)
+    {
+        for (final Payload.Attribute a : attributes)
+        {
+            if (a.basic())
+            {
+                put16(out, 0x8000 | a.type());
+                out.writeBytes(a.value());
+            }
+            else
+            {
+                put16(out, a.type());
+                put16(out, a.value().length);
+                out.writeBytes(a.value());
+            }
+        }
     }
 
     private static void writeGeneric(final ByteArrayOutputStream out, final int next, final byte[] body)

@@ -32,7 +32,8 @@ final class EnginePair
     final List<ChildSa> childrenB = new ArrayList<>();
     final List<InetSocketAddress> deadA = new ArrayList<>();
     final List<InetSocketAddress> deadB = new ArrayList<>();
-    /** Listener calls in order: "up SPI", "down SPI reason", "phase1", "failover FROM TO", spi as {@link ChildSa#spiText}. */
+    /** Listener calls in order: "up SPI", "down SPI reason", "phase1", "failover FROM TO",
+     * "assigned PEER ADDRESS", "released PEER ADDRESS", "virtual ADDRESS"; spi as {@link ChildSa#spiText}. */
     final List<String> eventsA = new ArrayList<>();
     final List<String> eventsB = new ArrayList<>();
     final InetAddress addressA;
@@ -92,6 +93,24 @@ final class EnginePair
             public void peerFailover(final InetSocketAddress failed, final InetSocketAddress next)
             {
                 events.add("failover " + failed.getAddress().getHostAddress() + " " + next.getAddress().getHostAddress());
+            }
+
+            @Override
+            public void addressAssigned(final InetSocketAddress peer, final InetAddress address)
+            {
+                events.add("assigned " + peer.getAddress().getHostAddress() + " " + address.getHostAddress());
+            }
+
+            @Override
+            public void addressReleased(final InetSocketAddress peer, final InetAddress address)
+            {
+                events.add("released " + peer.getAddress().getHostAddress() + " " + address.getHostAddress());
+            }
+
+            @Override
+            public void virtualAddressAssigned(final InetSocketAddress gateway, final InetAddress address)
+            {
+                events.add("virtual " + address.getHostAddress());
             }
         };
     }
