@@ -124,6 +124,32 @@ public final class Ikev2Crypto
     public static byte[] seal(final IkeSuite suite, final byte[] encKey, final byte[] integKey, final Ikev2Header h,
         final int firstInner, final byte[] inner, final SecureRandom random)
     {
+        return seal(suite, encKey, integKey, h, firstInner, 0, 0, inner, random);
+    }
+
+    /**
+     * One fragment of a protected message (RFC 7383 2.5): the IKE header, then an SKF payload with
+     * {@code number} of {@code total}, holding its piece of the inner payload chain, padded,
+     * encrypted and with its own ICV; the AEAD associated data runs to the end of Total Fragments.
+     */
+    public static byte[] sealFragment(final IkeSuite suite, final byte[] encKey, final byte[] integKey,
+        final Ikev2Header h, final int firstInner, final int number, final int total, final byte[] piece,
+        final SecureRandom random)
+    {
+        return seal(suite, encKey, integKey, h, number == 1 ? firstInner : Ikev2.NO_NEXT_PAYLOAD, number, total, piece,
+            random);
+    }
+
+    /** Bytes a protected message adds around its inner chain, at most: header, SK(F) header, IV, padding, ICV. */
+    public static int overhead(final IkeSuite suite, final boolean fragment)
+    {
+        return Ikev2.HEADER_LENGTH + 4 + (fragment ? 4 : 0) + suite.encryption().ivLength() + 16 + suite.icvLength();
+    }
+
+    private static byte[] seal(final IkeSuite suite, final byte[] encKey, final byte[] integKey, final Ikev2Header h,
+        final int firstInner, final int number, final int total, final byte[] inner, final SecureRandom random)
+    {
+        final int extra = total > 0 ? 4 : 0;
         final IkeSuite.Encryption enc = suite.encryption();
         final byte[] iv = new byte[enc.ivLength()];
         random.nextBytes(iv);
@@ -133,34 +159,44 @@ public final class Ikev2Crypto
         plain[plain.length - 1] = (byte)padLength;
         final int icv = suite.icvLength();
         final int ctLength = plain.length + (enc.aead() ? icv : 0);
-        final int skLength = 4 + iv.length + ctLength + (enc.aead() ? 0 : icv);
-        final int total = Ikev2.HEADER_LENGTH + skLength;
-        final byte[] d = new byte[total];
-        new Ikev2Header(h.spiI(), h.spiR(), Ikev2.PAYLOAD_SK, h.exchange(), h.flags(), h.messageId(), total).write(d);
+        final int skLength = 4 + extra + iv.length + ctLength + (enc.aead() ? 0 : icv);
+        final int length = Ikev2.HEADER_LENGTH + skLength;
+        final byte[] d = new byte[length];
+        new Ikev2Header(h.spiI(), h.spiR(), extra > 0 ? Ikev2.PAYLOAD_SKF : Ikev2.PAYLOAD_SK, h.exchange(), h.flags(),
+            h.messageId(), length).write(d);
         final int sk = Ikev2.HEADER_LENGTH;
         d[sk] = (byte)firstInner;
         d[sk + 2] = (byte)(skLength >>> 8);
         d[sk + 3] = (byte)skLength;
-        System.arraycopy(iv, 0, d, sk + 4, iv.length);
-        final int ctAt = sk + 4 + iv.length;
+        if (extra > 0)
+        {
+            d[sk + 4] = (byte)(number >>> 8);
+            d[sk + 5] = (byte)number;
+            d[sk + 6] = (byte)(total >>> 8);
+            d[sk + 7] = (byte)total;
+        }
+        final int ivAt = sk + 4 + extra;
+        System.arraycopy(iv, 0, d, ivAt, iv.length);
+        final int ctAt = ivAt + iv.length;
         if (enc.aead())
         {
-            final byte[] ct = aead(enc, Cipher.ENCRYPT_MODE, encKey, iv, Arrays.copyOfRange(d, 0, sk + 4), plain);
+            final byte[] ct = aead(enc, Cipher.ENCRYPT_MODE, encKey, iv, Arrays.copyOfRange(d, 0, ivAt), plain);
             System.arraycopy(ct, 0, d, ctAt, ct.length);
         }
         else
         {
             final byte[] ct = cbc(Cipher.ENCRYPT_MODE, encKey, iv, plain);
             System.arraycopy(ct, 0, d, ctAt, ct.length);
-            final byte[] mac = suite.integrity().icv(integKey, d, 0, total - icv);
-            System.arraycopy(mac, 0, d, total - icv, icv);
+            final byte[] mac = suite.integrity().icv(integKey, d, 0, length - icv);
+            System.arraycopy(mac, 0, d, length - icv, icv);
         }
         return d;
     }
 
     /**
      * Checks the ICV of a message whose last payload is SK (at {@code skAt}) and returns the inner
-     * payload chain's bytes without padding.
+     * payload chain's bytes without padding. For an SKF payload pass its offset plus 4: the IV
+     * follows Fragment Number and Total Fragments, which are then part of the associated data.
      *
      * @throws Ikev2Exception (INVALID_SYNTAX) for a short body or bad padding, and (AUTHENTICATION_FAILED)
      *                        for an ICV or tag that does not verify.

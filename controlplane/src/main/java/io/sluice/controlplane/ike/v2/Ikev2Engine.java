@@ -26,8 +26,9 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * The IKEv2 protocol engine (RFC 7296): IKE_SA_INIT and IKE_AUTH with pre-shared keys,
- * CREATE_CHILD_SA (new children, child and IKE SA rekeying, make-before-break, simultaneous
+ * The IKEv2 protocol engine (RFC 7296): IKE_SA_INIT and IKE_AUTH with pre-shared keys or
+ * certificates (RSA and ECDSA signatures, RFC 7427 when the peer announces it), IKE fragmentation
+ * (RFC 7383: SKF fragments sent above the fragment size, reassembled with limits), CREATE_CHILD_SA (new children, child and IKE SA rekeying, make-before-break, simultaneous
  * child rekeying as 2.8.1 says), INFORMATIONAL (delete, notify, liveness checks), NAT detection
  * with the float to 4500, retransmission and message-id windows of one, INVALID_KE_PAYLOAD and
  * COOKIE (2.6) with bounded half-open state.
@@ -44,6 +45,11 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
     public static final int IKE_PORT = 500;
     public static final int NAT_T_PORT = 4500;
     private static final long COOKIE_SECRET_MILLIS = 60_000;
+    /** How long the fragments of an incomplete message are kept (RFC 7383 2.6.2). */
+    static final long FRAGMENT_TIMEOUT_MILLIS = 10_000;
+    /** The most fragments, and reassembled bytes, one message may have. */
+    static final int MAX_FRAGMENTS = 64;
+    static final int MAX_REASSEMBLED_BYTES = 64 * 1024;
 
     /** Where datagrams go: the UDP payload as it goes on the wire from {@code localPort}. */
     @FunctionalInterface
@@ -199,6 +205,13 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             if (!retransmit(sa, now))
             {
                 continue;
+            }
+            if (sa.reassembly != null && now - sa.reassembly.startedAt >= FRAGMENT_TIMEOUT_MILLIS)
+            {
+                dropped++;
+                debug(sa, "incomplete fragmented message " + sa.reassembly.messageId + " (" + sa.reassembly.received +
+                    " of " + sa.reassembly.total + " fragments) timed out");
+                sa.reassembly = null;
             }
             if (sa.established())
             {
@@ -356,7 +369,9 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
                 out.append("      Encr: ").append(s.encryption().text()).append(", keysize: ").append(s.keyBits())
                     .append(", PRF: ").append(s.prf().text()).append(", Hash: ")
                     .append(s.encryption().aead() ? "None" : s.integrity().text()).append(", DH Grp:").append(s.group())
-                    .append(", Auth sign: PSK, Auth verify: PSK\n");
+                    .append(", Auth sign: ").append(sa.peerConfig == null || sa.peerConfig.localKey() != null ? "PSK" :
+                        settings.credentials().privateKey() instanceof java.security.interfaces.RSAKey ? "RSA" : "ECDSA")
+                    .append(", Auth verify: ").append(sa.authVerify).append('\n');
             }
             final long active = ((sa.establishedAt > 0 ? now - sa.establishedAt : now - sa.createdAt)) / 1000;
             out.append("      Life/Active Time: ").append(settings.ikeLifetimeSeconds()).append('/').append(active)
@@ -382,7 +397,8 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
                     "      DPD configured for " + settings.dpd().intervalMillis() / 1000 + " seconds, retry " +
                         settings.dpd().retryMillis() / 1000 + (settings.dpd().mode() == Isakmp.DpdMode.PERIODIC ?
                         " periodic" : " on-demand") + "\n");
-                out.append("      Fragmentation not configured.\n");
+                out.append(sa.fragmentation ? "      IKE fragmentation (RFC 7383) negotiated, fragment size " +
+                    settings.fragmentSize() + ".\n" : "      Fragmentation not configured.\n");
                 out.append("      Extended Authentication not configured.\n");
                 out.append(sa.natDetected() ? "      NAT-T is detected " + (sa.natLocal ? "inside" : "outside") + "\n" :
                     "      NAT-T is not detected\n");
@@ -488,6 +504,14 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         p.add(new Payload.Sa(proposals));
         p.add(new Payload.KeyExchange(sa.dh.group(), sa.dh.publicValue()));
         p.add(new Payload.Nonce(sa.ni));
+        if (settings.credentials() != null)
+        {
+            p.add(Payload.Notify.of(Ikev2.SIGNATURE_HASH_ALGORITHMS, Ikev2Credentials.SIGNATURE_HASHES));
+        }
+        if (settings.fragmentSize() > 0)
+        {
+            p.add(Payload.Notify.of(Ikev2.IKEV2_FRAGMENTATION_SUPPORTED));
+        }
         final InetSocketAddress local = new InetSocketAddress(settings.localAddress(), sa.localPort);
         p.add(Payload.Notify.of(Ikev2.NAT_DETECTION_SOURCE_IP, NatDetection.hash(IkeHash.SHA1, sa.spiI, 0, local)));
         p.add(Payload.Notify.of(Ikev2.NAT_DETECTION_DESTINATION_IP, NatDetection.hash(IkeHash.SHA1, sa.spiI, 0,
@@ -597,13 +621,24 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         debug(sa, "IKE_SA_INIT from " + text(from) + ": " + chain.summary() + "; chose " + chosen +
             (sa.natDetected() ? "; NAT detected (" + (sa.natLocal ? "we are" : "peer is") + " behind it)" : ""));
         final InetSocketAddress local = new InetSocketAddress(settings.localAddress(), localPort);
-        final List<Payload> out = List.of(
+        final List<Payload> out = new ArrayList<>(List.of(
             new Payload.Sa(List.of(new Payload.Proposal(chosenProposalNumber(offer, chosen), Ikev2.PROTO_IKE,
                 new byte[0], chosen.transforms()))),
             new Payload.KeyExchange(chosen.group(), sa.dh.publicValue()),
             new Payload.Nonce(sa.nr),
             Payload.Notify.of(Ikev2.NAT_DETECTION_SOURCE_IP, NatDetection.hash(IkeHash.SHA1, sa.spiI, sa.spiR, local)),
-            Payload.Notify.of(Ikev2.NAT_DETECTION_DESTINATION_IP, NatDetection.hash(IkeHash.SHA1, sa.spiI, sa.spiR, from)));
+            Payload.Notify.of(Ikev2.NAT_DETECTION_DESTINATION_IP, NatDetection.hash(IkeHash.SHA1, sa.spiI, sa.spiR, from))));
+        sa.peerSignatureHashes = chain.notify(Ikev2.SIGNATURE_HASH_ALGORITHMS) != null;
+        if (settings.credentials() != null)
+        {
+            out.add(settings.credentials().certReq());
+            out.add(Payload.Notify.of(Ikev2.SIGNATURE_HASH_ALGORITHMS, Ikev2Credentials.SIGNATURE_HASHES));
+        }
+        sa.fragmentation = settings.fragmentSize() > 0 && chain.notify(Ikev2.IKEV2_FRAGMENTATION_SUPPORTED) != null;
+        if (sa.fragmentation)
+        {
+            out.add(Payload.Notify.of(Ikev2.IKEV2_FRAGMENTATION_SUPPORTED));
+        }
         final byte[] body = PayloadCodec.encode(out);
         final byte[] msg = new byte[Ikev2.HEADER_LENGTH + body.length];
         new Ikev2Header(sa.spiI, sa.spiR, out.getFirst().type(), Ikev2.IKE_SA_INIT, sa.flags(true), 0, msg.length)
@@ -617,6 +652,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         sa.expectedRequestId = 1;
         sa.lastResponseId = 0;
         sa.lastResponse = msg;
+        sa.lastResponseDatagrams = List.of(msg);
         sas.put(sa.spiR, sa);
         send(msg, from, localPort);
     }
@@ -699,6 +735,8 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         sa.outstanding = null;
         sa.spiR = h.spiR();
         sa.suite = chosen;
+        sa.peerSignatureHashes = chain.notify(Ikev2.SIGNATURE_HASH_ALGORITHMS) != null;
+        sa.fragmentation = settings.fragmentSize() > 0 && chain.notify(Ikev2.IKEV2_FRAGMENTATION_SUPPORTED) != null;
         sa.nr = nr.data();
         sa.initResponse = d;
         sa.keys = Ikev2Crypto.keys(chosen, Ikev2Crypto.skeyseed(chosen.prf(), sa.ni, sa.nr, gir), sa.ni, sa.nr, sa.spiI,
@@ -860,15 +898,22 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
     private void sendAuth(final Ikev2Sa sa, final long now)
     {
         final Payload.Identification idi = ownId(sa, Ikev2.PAYLOAD_IDI);
-        final byte[] auth = Ikev2Crypto.pskAuth(sa.suite.prf(), sa.peerConfig.localKey(), sa.initRequest, sa.nr,
-            sa.keys.skPi(), idi.body());
+        final Payload.Auth auth = ownAuth(sa, sa.initRequest, sa.nr, sa.keys.skPi(), idi);
         final List<Payload> p = new ArrayList<>();
         p.add(idi);
+        if (auth.method() != Ikev2.AUTH_SHARED_KEY_MIC)
+        {
+            p.addAll(settings.credentials().certPayloads());
+        }
+        if (settings.credentials() != null && sa.peerConfig.remoteKey() == null)
+        {
+            p.add(settings.credentials().certReq());
+        }
         if (otherSas(sa).isEmpty())
         {
             p.add(Payload.Notify.of(Ikev2.INITIAL_CONTACT));
         }
-        p.add(new Payload.Auth(Ikev2.AUTH_SHARED_KEY_MIC, auth));
+        p.add(auth);
         final Request r = new Request(Kind.AUTH, Ikev2.IKE_AUTH, p);
         if (sa.peerConfig.child() != null && !sa.peerConfig.child().transformSets().isEmpty())
         {
@@ -878,6 +923,85 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         debug(sa, "sending IKE_AUTH to " + text(sa.peer) + ", id " + idi.text() +
             (r.offered.isEmpty() ? " (no child SA)" : ", child SA with " + r.offered.size() + " transform sets"));
         sendRequest(sa, r, now);
+    }
+
+    /**
+     * Our AUTH (2.15) over our first message, the peer's nonce and our ID: the pre-shared key's MIC,
+     * or, for a peer without a local key, a signature with our certificate's key (RFC 7427 method 14
+     * if the peer announced SIGNATURE_HASH_ALGORITHMS, else method 1 or 9-11).
+     */
+    private Payload.Auth ownAuth(final Ikev2Sa sa, final byte[] initMessage, final byte[] peerNonce, final byte[] skP,
+        final Payload.Identification id)
+    {
+        final Ikev2Settings.Peer config = sa.peerConfig;
+        if (config.localKey() != null)
+        {
+            return new Payload.Auth(Ikev2.AUTH_SHARED_KEY_MIC, Ikev2Crypto.pskAuth(sa.suite.prf(), config.localKey(),
+                initMessage, peerNonce, skP, id.body()));
+        }
+        if (settings.credentials() == null)
+        {
+            throw new IllegalStateException("peer " + config.match() + " uses certificates but no credentials are set");
+        }
+        return settings.credentials().sign(Ikev2Crypto.signedOctets(sa.suite.prf(), initMessage, peerNonce, skP,
+            id.body()), sa.peerSignatureHashes);
+    }
+
+    /**
+     * Why the peer's AUTH does not authenticate the identity it claims, or null if it does: the
+     * configured identity, then the pre-shared key's MIC, or (no remote key) its certificate chain
+     * to our CAs, its validity, the identity in it, and the signature with its key.
+     */
+    private String verifyPeer(final Ikev2Sa sa, final Payload.Identification id, final Payload.Auth auth,
+        final PayloadCodec.Chain chain, final byte[] initMessage, final byte[] ourNonce, final byte[] skP)
+    {
+        final Ikev2Settings.Peer config = sa.peerConfig;
+        if (config.remoteId() != null && !config.remoteId().matches(id))
+        {
+            return "identity not the one configured (" + config.remoteId().value() + ")";
+        }
+        if (config.remoteKey() != null)
+        {
+            if (auth.method() != Ikev2.AUTH_SHARED_KEY_MIC)
+            {
+                return "auth method " + auth.method() + " (pre-shared key expected)";
+            }
+            final byte[] expected = Ikev2Crypto.pskAuth(sa.suite.prf(), config.remoteKey(), initMessage, ourNonce, skP,
+                id.body());
+            sa.authVerify = "PSK";
+            return MessageDigest.isEqual(expected, auth.data()) ? null : "AUTH does not verify (pre-shared key mismatch?)";
+        }
+        if (!Ikev2Credentials.signatureMethod(auth.method()))
+        {
+            return "auth method " + auth.method() + " (certificate signature expected)";
+        }
+        if (settings.credentials() == null)
+        {
+            return "no CA certificates configured to verify the peer's certificate";
+        }
+        final List<byte[]> certs = chain.all(Payload.Cert.class).stream()
+            .filter(c -> c.encoding() == Ikev2Credentials.X509_SIGNATURE).map(Payload.Cert::data).toList();
+        if (certs.isEmpty())
+        {
+            return "no X.509 certificate (CERT payload) sent";
+        }
+        final java.security.PublicKey key;
+        try
+        {
+            key = settings.credentials().verifyChain(certs.getFirst(), certs.subList(1, certs.size()),
+                System.currentTimeMillis());
+        }
+        catch (final Ikev2Exception e)
+        {
+            return e.getMessage();
+        }
+        if (!Ikev2Credentials.names(certs.getFirst(), id))
+        {
+            return "identity " + id.text() + " is not in its certificate";
+        }
+        sa.authVerify = "RSA".equals(key.getAlgorithm()) ? "RSA" : "ECDSA";
+        return Ikev2Credentials.verify(key, auth, Ikev2Crypto.signedOctets(sa.suite.prf(), initMessage, ourNonce, skP,
+            id.body()));
     }
 
     /** Adds SA, TSi, TSr (and USE_TRANSPORT_MODE) offering a child of {@code policy} to a request. */
@@ -932,18 +1056,13 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         {
             throw Ikev2Exception.malformed("IKE_AUTH request without IDi or AUTH (EAP is not supported)");
         }
-        final Ikev2Settings.Peer config = sa.peerConfig;
-        final boolean idOk = config.remoteId() == null || config.remoteId().matches(idi);
-        final byte[] expected = Ikev2Crypto.pskAuth(sa.suite.prf(), config.remoteKey(), sa.initRequest, sa.nr,
-            sa.keys.skPi(), idi.body());
-        if (!idOk || auth.method() != Ikev2.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.data()))
+        final String why = verifyPeer(sa, idi, auth, chain, sa.initRequest, sa.nr, sa.keys.skPi());
+        if (why != null)
         {
             authFailures++;
             rejected++;
             log.event("IKEv2:(SA ID = " + sa.id + "): authentication failed with peer " + text(from) + " id " +
-                idi.text() + ": " + (!idOk ? "identity not the one configured" : auth.method() !=
-                Ikev2.AUTH_SHARED_KEY_MIC ? "auth method " + auth.method() + " (pre-shared key expected)" :
-                "AUTH does not verify (pre-shared key mismatch?)") + ": sending AUTHENTICATION_FAILED");
+                idi.text() + ": " + why + ": sending AUTHENTICATION_FAILED");
             respond(sa, h, List.of(Payload.Notify.of(Ikev2.AUTHENTICATION_FAILED)));
             remove(sa);
             return;
@@ -955,9 +1074,13 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             sa.peer = from;
         }
         final Payload.Identification idr = ownId(sa, Ikev2.PAYLOAD_IDR);
-        final byte[] ourAuth = Ikev2Crypto.pskAuth(sa.suite.prf(), config.localKey(), sa.initResponse, sa.ni,
-            sa.keys.skPr(), idr.body());
-        final List<Payload> out = new ArrayList<>(List.of(idr, new Payload.Auth(Ikev2.AUTH_SHARED_KEY_MIC, ourAuth)));
+        final Payload.Auth ourAuth = ownAuth(sa, sa.initResponse, sa.ni, sa.keys.skPr(), idr);
+        final List<Payload> out = new ArrayList<>(List.of(idr));
+        if (ourAuth.method() != Ikev2.AUTH_SHARED_KEY_MIC)
+        {
+            out.addAll(settings.credentials().certPayloads());
+        }
+        out.add(ourAuth);
         if (chain.notify(Ikev2.INITIAL_CONTACT) != null)
         {
             initialContact(sa);
@@ -1007,14 +1130,11 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             fail(sa, "IKE_AUTH response without IDr or AUTH");
             return;
         }
-        final Ikev2Settings.Peer config = sa.peerConfig;
-        final byte[] expected = Ikev2Crypto.pskAuth(sa.suite.prf(), config.remoteKey(), sa.initResponse, sa.ni,
-            sa.keys.skPr(), idr.body());
-        if ((config.remoteId() != null && !config.remoteId().matches(idr)) || auth.method() != Ikev2.AUTH_SHARED_KEY_MIC ||
-            !MessageDigest.isEqual(expected, auth.data()))
+        final String why = verifyPeer(sa, idr, auth, chain, sa.initResponse, sa.ni, sa.keys.skPr());
+        if (why != null)
         {
             authFailures++;
-            fail(sa, "authentication of " + idr.text() + " failed: AUTH does not verify (pre-shared key mismatch?)");
+            fail(sa, "authentication of " + idr.text() + " failed: " + why);
             return;
         }
         sa.peerId = idr.text();
@@ -1486,6 +1606,9 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         sa.peerConfig = old.peerConfig;
         sa.peerId = old.peerId;
         sa.localId = old.localId;
+        sa.fragmentation = old.fragmentation;
+        sa.peerSignatureHashes = old.peerSignatureHashes;
+        sa.authVerify = old.authVerify;
         sa.natLocal = old.natLocal;
         sa.natRemote = old.natRemote;
         sa.ni = ni;
@@ -1786,8 +1909,12 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         if (h.messageId() == sa.lastResponseId && sa.lastResponse != null)
         {
             duplicates++;
+            if (h.nextPayload() == Ikev2.PAYLOAD_SKF && fragmentNumber(d) != 1)
+            {
+                return;   // a retransmitted fragmented request is answered once, on its first fragment (7383 2.6.1)
+            }
             debug(sa, "retransmitted request " + h.messageId() + " from " + text(from) + ": answering again");
-            send(sa.lastResponse, sa.peer, sa.localPort);
+            sendAll(sa.lastResponseDatagrams, sa.peer, sa.localPort);
             return;
         }
         if (h.messageId() != sa.expectedRequestId)
@@ -1799,7 +1926,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         final PayloadCodec.Chain chain;
         try
         {
-            chain = open(sa, h, d);
+            chain = h.nextPayload() == Ikev2.PAYLOAD_SKF ? fragment(sa, h, d, now) : open(sa, h, d);
         }
         catch (final Ikev2Exception e)
         {
@@ -1807,6 +1934,10 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             sa.authFailures++;
             debug(sa, "dropping " + h + " from " + text(from) + ": " + e.getMessage());
             return;
+        }
+        if (chain == null)
+        {
+            return;   // a fragment kept: the message is not complete yet
         }
         heard(sa, from, localPort, now);
         try
@@ -1871,7 +2002,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         final PayloadCodec.Chain chain;
         try
         {
-            chain = open(sa, h, d);
+            chain = h.nextPayload() == Ikev2.PAYLOAD_SKF ? fragment(sa, h, d, now) : open(sa, h, d);
         }
         catch (final Ikev2Exception e)
         {
@@ -1879,6 +2010,10 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             sa.authFailures++;
             debug(sa, "dropping " + h + " from " + text(from) + ": " + e.getMessage());
             return;
+        }
+        if (chain == null)
+        {
+            return;   // a fragment kept: the message is not complete yet
         }
         sa.outstanding = null;
         heard(sa, from, localPort, now);
@@ -1948,14 +2083,19 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         }
         else
         {
-            r.datagram = seal(sa, h, r.payloads);
+            r.datagrams = protect(sa, h, r.payloads);
+            r.datagram = r.datagrams.getFirst();
+        }
+        if (r.datagrams == null || r.exchange == Ikev2.IKE_SA_INIT)
+        {
+            r.datagrams = List.of(r.datagram);
         }
         r.count = 0;
         r.nextAt = now + retryInterval(r, 0);
         sa.outstanding = r;
         debug(sa, "sending " + Ikev2.exchangeName(r.exchange) + " request " + r.messageId + " to " + text(sa.peer) +
-            " [" + summary(r.payloads) + "]");
-        send(r.datagram, sa.peer, sa.localPort);
+            " [" + summary(r.payloads) + "]" + (r.datagrams.size() > 1 ? " in " + r.datagrams.size() + " fragments" : ""));
+        sendAll(r.datagrams, sa.peer, sa.localPort);
     }
 
     private long retryInterval(final Request r, final int count)
@@ -1998,7 +2138,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         r.nextAt = now + retryInterval(r, r.count);
         debug(sa, "retransmitting " + Ikev2.exchangeName(r.exchange) + " request " + r.messageId + " to " +
             text(sa.peer) + " (" + r.count + ")");
-        send(r.datagram, sa.peer, sa.localPort);
+        sendAll(r.datagrams, sa.peer, sa.localPort);
         return true;
     }
 
@@ -2006,20 +2146,140 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
     {
         final Ikev2Header h = new Ikev2Header(sa.spiI, sa.spiR, 0, request.exchange(), sa.flags(true),
             request.messageId(), 0);
-        final byte[] d = seal(sa, h, payloads);
-        sa.lastResponse = d;
+        final List<byte[]> d = protect(sa, h, payloads);
+        sa.lastResponse = d.getFirst();
+        sa.lastResponseDatagrams = d;
         sa.lastResponseId = request.messageId();
         sa.expectedRequestId = request.messageId() + 1;
         debug(sa, "sending " + Ikev2.exchangeName(request.exchange()) + " response " + request.messageId() + " to " +
-            text(sa.peer) + " [" + summary(payloads) + "]");
-        send(d, sa.peer, sa.localPort);
+            text(sa.peer) + " [" + summary(payloads) + "]" + (d.size() > 1 ? " in " + d.size() + " fragments" : ""));
+        sendAll(d, sa.peer, sa.localPort);
     }
 
-    private byte[] seal(final Ikev2Sa sa, final Ikev2Header h, final List<Payload> payloads)
+    private void sendAll(final List<byte[]> datagrams, final InetSocketAddress to, final int localPort)
+    {
+        for (final byte[] d : datagrams)
+        {
+            send(d, to, localPort);
+        }
+    }
+
+    /**
+     * A protected message as it goes on the wire: one datagram, or, when both sides support
+     * fragmentation and the datagram would exceed the fragment size, SKF fragments (RFC 7383 2.5)
+     * each encrypted and integrity protected on its own.
+     */
+    private List<byte[]> protect(final Ikev2Sa sa, final Ikev2Header h, final List<Payload> payloads)
     {
         final byte[] inner = PayloadCodec.encode(payloads);
-        return Ikev2Crypto.seal(sa.suite, sa.encOut(), sa.integOut(), h,
-            payloads.isEmpty() ? Ikev2.NO_NEXT_PAYLOAD : payloads.getFirst().type(), inner, random);
+        final int firstInner = payloads.isEmpty() ? Ikev2.NO_NEXT_PAYLOAD : payloads.getFirst().type();
+        final byte[] whole = Ikev2Crypto.seal(sa.suite, sa.encOut(), sa.integOut(), h, firstInner, inner, random);
+        final int limit = settings.fragmentSize() - 28 - (sa.localPort == NAT_T_PORT ? 4 : 0);
+        if (!sa.fragmentation || settings.fragmentSize() <= 0 || whole.length <= limit)
+        {
+            return List.of(whole);
+        }
+        final int piece = limit - Ikev2Crypto.overhead(sa.suite, true);
+        final int total = (inner.length + piece - 1) / piece;
+        final List<byte[]> out = new ArrayList<>(total);
+        for (int i = 0; i < total; i++)
+        {
+            out.add(Ikev2Crypto.sealFragment(sa.suite, sa.encOut(), sa.integOut(), h, firstInner, i + 1, total,
+                Arrays.copyOfRange(inner, i * piece, Math.min(inner.length, (i + 1) * piece)), random));
+        }
+        return out;
+    }
+
+    /** Fragment Number of an SKF message (0 if too short to say). */
+    private static int fragmentNumber(final byte[] d)
+    {
+        return d.length < Ikev2.HEADER_LENGTH + 8 ? 0 :
+            ((d[Ikev2.HEADER_LENGTH + 4] & 0xff) << 8) | (d[Ikev2.HEADER_LENGTH + 5] & 0xff);
+    }
+
+    /**
+     * An SKF fragment (RFC 7383 2.6): checked and decrypted on its own, kept by number; the payload
+     * chain once all fragments of the message are in, else null. Fragments of another message, a
+     * number out of range, a fragment seen already, or one that does not verify are refused; a
+     * larger Total Fragments for the same message starts over (the peer re-fragmented it smaller).
+     */
+    private PayloadCodec.Chain fragment(final Ikev2Sa sa, final Ikev2Header h, final byte[] d, final long now)
+    {
+        if (!sa.fragmentation)
+        {
+            throw Ikev2Exception.malformed("SKF fragment but fragmentation was not negotiated");
+        }
+        if (d.length < Ikev2.HEADER_LENGTH + 8)
+        {
+            throw Ikev2Exception.malformed("SKF payload shorter than its header");
+        }
+        final int at = Ikev2.HEADER_LENGTH;
+        final int next = d[at] & 0xff;
+        final int length = ((d[at + 2] & 0xff) << 8) | (d[at + 3] & 0xff);
+        final int number = fragmentNumber(d);
+        final int total = ((d[at + 6] & 0xff) << 8) | (d[at + 7] & 0xff);
+        if (length != d.length - at)
+        {
+            throw Ikev2Exception.malformed("SKF payload length " + length + " in a message of " + d.length + " bytes");
+        }
+        if (number < 1 || number > total || total > MAX_FRAGMENTS)
+        {
+            throw Ikev2Exception.malformed("SKF fragment " + number + " of " + total + " (at most " + MAX_FRAGMENTS + ")");
+        }
+        if (number != 1 && next != Ikev2.NO_NEXT_PAYLOAD)
+        {
+            throw Ikev2Exception.malformed("SKF fragment " + number + " with a next payload");
+        }
+        Ikev2Sa.Reassembly r = sa.reassembly;
+        if (r != null && (r.messageId != h.messageId() || r.response != h.response()))
+        {
+            debug(sa, "fragments of message " + r.messageId + " abandoned for message " + h.messageId());
+            r = null;
+        }
+        if (r != null && total < r.total)
+        {
+            throw Ikev2Exception.malformed("SKF fragment " + number + " of " + total + " while reassembling " + r.total);
+        }
+        if (r != null && r.pieces.length >= number && total == r.total && r.pieces[number - 1] != null)
+        {
+            duplicates++;
+            debug(sa, "SKF fragment " + number + " of " + total + " of message " + h.messageId() + " again: ignored");
+            return null;
+        }
+        final byte[] piece = Ikev2Crypto.open(sa.suite, sa.encIn(), sa.integIn(), d, at + 4);
+        if (r == null || total > r.total)
+        {
+            r = new Ikev2Sa.Reassembly(h.messageId(), h.response(), total, now);
+        }
+        if (r.bytes + piece.length > MAX_REASSEMBLED_BYTES)
+        {
+            sa.reassembly = null;
+            throw Ikev2Exception.malformed("fragmented message " + h.messageId() + " larger than " +
+                MAX_REASSEMBLED_BYTES + " bytes");
+        }
+        sa.reassembly = r;
+        r.pieces[number - 1] = piece;
+        r.received++;
+        r.bytes += piece.length;
+        if (number == 1)
+        {
+            r.firstInner = next;
+        }
+        if (r.received < r.total)
+        {
+            return null;
+        }
+        sa.reassembly = null;
+        final byte[] inner = new byte[r.bytes];
+        int o = 0;
+        for (final byte[] p : r.pieces)
+        {
+            System.arraycopy(p, 0, inner, o, p.length);
+            o += p.length;
+        }
+        final PayloadCodec.Chain chain = PayloadCodec.parse(r.firstInner, inner, 0, inner.length, true);
+        debug(sa, "received " + h + " from " + text(sa.peer) + " in " + r.total + " fragments: " + chain.summary());
+        return chain;
     }
 
     /** An unencrypted IKE_SA_INIT response that keeps no state: COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN. */

@@ -37,6 +37,31 @@ final class Ikev2Sa
         }
     }
 
+    /**
+     * A message arriving in SKF fragments (RFC 7383 2.6): the decrypted piece of each, by fragment
+     * number, kept only after its own ICV verified.
+     */
+    static final class Reassembly
+    {
+        final int messageId;
+        final boolean response;
+        final int total;
+        final byte[][] pieces;
+        final long startedAt;
+        int firstInner;
+        int received;
+        int bytes;
+
+        Reassembly(final int messageId, final boolean response, final int total, final long startedAt)
+        {
+            this.messageId = messageId;
+            this.response = response;
+            this.total = total;
+            this.pieces = new byte[total][];
+            this.startedAt = startedAt;
+        }
+    }
+
     /** A request of ours: sent when the window is free, retransmitted until answered. */
     static final class Request
     {
@@ -50,6 +75,8 @@ final class Ikev2Sa
         final List<Payload> payloads;
         int messageId = -1;
         byte[] datagram;
+        /** What goes on the wire: {@code datagram}, or its fragments (RFC 7383), all resent together. */
+        List<byte[]> datagrams;
         long nextAt;
         int count;
         // context of what it negotiates
@@ -119,6 +146,14 @@ final class Ikev2Sa
     int keRetries;
     String peerId;
     String localId;
+    /** The peer sent SIGNATURE_HASH_ALGORITHMS (RFC 7427): we sign with method 14. */
+    boolean peerSignatureHashes;
+    /** Both sides sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383). */
+    boolean fragmentation;
+    /** The fragments of the message being reassembled, or null. */
+    Reassembly reassembly;
+    /** How the peer authenticated, for show: "PSK", "RSA", "ECDSA". */
+    String authVerify = "PSK";
     boolean natLocal;
     boolean natRemote;
     long nextNatKeepalive;
@@ -135,6 +170,8 @@ final class Ikev2Sa
     int expectedRequestId;
     int lastResponseId = -1;
     byte[] lastResponse;
+    /** The datagrams of the last response: {@code lastResponse}, or its fragments. */
+    List<byte[]> lastResponseDatagrams;
     // liveness
     long livenessLastSent;
     final List<Child> children = new ArrayList<>();

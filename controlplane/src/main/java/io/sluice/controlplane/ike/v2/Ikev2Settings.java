@@ -30,6 +30,12 @@ import java.util.List;
  * @param maxHalfOpenPerPeer  the same, from one address.
  * @param cookieThreshold     half-open SAs above which IKE_SA_INIT requests must return a COOKIE (2.6); 0: always.
  * @param halfOpenMillis      how long a responder keeps an IKE SA that is not authenticated.
+ * @param credentials         our certificate chain and key and the CAs we trust; null: pre-shared keys only. Peers
+ *                            without a local key ({@link Peer#certificate}) are authenticated to with it, peers
+ *                            without a remote key must authenticate with a certificate chaining to these CAs.
+ * @param fragmentSize        IKE fragmentation (RFC 7383): offered in IKE_SA_INIT, and when both support it, protected
+ *                            messages whose datagram (IPv4 and UDP headers, non-ESP marker included) would exceed this
+ *                            many bytes go as SKF fragments; 0: fragmentation neither offered nor used.
  */
 public record Ikev2Settings(
     InetAddress localAddress,
@@ -43,12 +49,28 @@ public record Ikev2Settings(
     int maxHalfOpen,
     int maxHalfOpenPerPeer,
     int cookieThreshold,
-    long halfOpenMillis)
+    long halfOpenMillis,
+    Ikev2Credentials credentials,
+    int fragmentSize)
 {
     public Ikev2Settings
     {
         proposals = List.copyOf(proposals);
         peers = List.copyOf(peers);
+    }
+
+    /** RFC 7383's usual limit: an IKE datagram (IP and UDP headers included) that fits the IPv6 minimum MTU. */
+    public static final int DEFAULT_FRAGMENT_SIZE = 1280;
+
+    /** Settings for pre-shared keys only (no certificates), fragmenting above {@link #DEFAULT_FRAGMENT_SIZE}. */
+    public Ikev2Settings(final InetAddress localAddress, final List<Proposal> proposals, final List<Peer> peers,
+        final Dpd dpd, final long ikeLifetimeSeconds, final long retransmitMillis, final int retransmitLimit,
+        final long natKeepaliveMillis, final int maxHalfOpen, final int maxHalfOpenPerPeer, final int cookieThreshold,
+        final long halfOpenMillis)
+    {
+        this(localAddress, proposals, peers, dpd, ikeLifetimeSeconds, retransmitMillis, retransmitLimit,
+            natKeepaliveMillis, maxHalfOpen, maxHalfOpenPerPeer, cookieThreshold, halfOpenMillis, null,
+            DEFAULT_FRAGMENT_SIZE);
     }
 
     /** An IKE proposal ({@code crypto ikev2 proposal}): every combination of its lists is acceptable. */
@@ -112,6 +134,17 @@ public record Ikev2Settings(
             final byte[] k = key.getBytes(StandardCharsets.UTF_8);
             return new Peer(match, k, k, null, null, child);
         }
+
+        /**
+         * Certificates both ways ({@code authentication local/remote rsa-sig}): we sign with
+         * {@link Ikev2Settings#credentials}, the peer's certificate must chain to its CAs and name the
+         * identity it presents, which must be {@code remoteId} if given.
+         */
+        public static Peer certificate(final Ip4Subnet match, final Identity localId, final Identity remoteId,
+            final ChildPolicy child)
+        {
+            return new Peer(match, null, null, localId, remoteId, child);
+        }
     }
 
     /** An identity: ID type ({@link Ikev2#ID_IPV4_ADDR}, {@link Ikev2#ID_FQDN}, ...) and its text. */
@@ -119,14 +152,43 @@ public record Ikev2Settings(
     {
         public Payload.Identification toPayload(final int payloadType)
         {
-            final byte[] data = idType == Ikev2.ID_IPV4_ADDR ? java.nio.ByteBuffer.allocate(4).putInt(Ip4.parse(value).bits()).array() :
-                value.getBytes(StandardCharsets.US_ASCII);
+            final byte[] data = switch (idType)
+            {
+                case Ikev2.ID_IPV4_ADDR -> java.nio.ByteBuffer.allocate(4).putInt(Ip4.parse(value).bits()).array();
+                case Ikev2.ID_DER_ASN1_DN -> dn(value);
+                default -> value.getBytes(StandardCharsets.US_ASCII);
+            };
             return new Payload.Identification(payloadType, idType, data);
         }
 
         public boolean matches(final Payload.Identification id)
         {
+            if (id.idType() == Ikev2.ID_DER_ASN1_DN && idType == Ikev2.ID_DER_ASN1_DN)
+            {
+                try
+                {
+                    return new org.bouncycastle.asn1.x500.X500Name(value).equals(
+                        org.bouncycastle.asn1.x500.X500Name.getInstance(id.data()));
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    return false;
+                }
+            }
             return id.idType() == idType && java.util.Arrays.equals(toPayload(id.type()).data(), id.data());
+        }
+
+        /** A DN in the usual text form ("C=CH, O=Sluice, CN=gw"), DER encoded, in the order written. */
+        private static byte[] dn(final String text)
+        {
+            try
+            {
+                return new org.bouncycastle.asn1.x500.X500Name(text).getEncoded();
+            }
+            catch (final java.io.IOException e)
+            {
+                throw new IllegalArgumentException("not a distinguished name: " + text, e);
+            }
         }
     }
 
@@ -310,6 +372,8 @@ public record Ikev2Settings(
         b.maxHalfOpenPerPeer = maxHalfOpenPerPeer;
         b.cookieThreshold = cookieThreshold;
         b.halfOpenMillis = halfOpenMillis;
+        b.credentials = credentials;
+        b.fragmentSize = fragmentSize;
         return b;
     }
 
@@ -328,6 +392,8 @@ public record Ikev2Settings(
         public int maxHalfOpenPerPeer = 32;
         public int cookieThreshold = 256;
         public long halfOpenMillis = 30_000;
+        public Ikev2Credentials credentials;
+        public int fragmentSize = DEFAULT_FRAGMENT_SIZE;
 
         private Builder(final InetAddress localAddress)
         {
@@ -365,10 +431,29 @@ public record Ikev2Settings(
             return this;
         }
 
+        /** Our certificate and key and the CAs we trust, for peers that use certificates. */
+        public Builder credentials(final Ikev2Credentials value)
+        {
+            credentials = value;
+            return this;
+        }
+
+        /** Largest IKE datagram before protected messages are fragmented (RFC 7383); 0: no fragmentation. */
+        public Builder fragmentSize(final int bytes)
+        {
+            if (bytes != 0 && bytes < 576)
+            {
+                throw new IllegalArgumentException("IKE fragment size " + bytes + " below 576 (0 turns fragmentation off)");
+            }
+            fragmentSize = bytes;
+            return this;
+        }
+
         public Ikev2Settings build()
         {
             return new Ikev2Settings(localAddress, proposals, peers, dpd, ikeLifetimeSeconds, retransmitMillis,
-                retransmitLimit, natKeepaliveMillis, maxHalfOpen, maxHalfOpenPerPeer, cookieThreshold, halfOpenMillis);
+                retransmitLimit, natKeepaliveMillis, maxHalfOpen, maxHalfOpenPerPeer, cookieThreshold, halfOpenMillis,
+                credentials, fragmentSize);
         }
     }
 }

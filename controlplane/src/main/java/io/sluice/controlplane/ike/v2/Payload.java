@@ -102,9 +102,21 @@ public sealed interface Payload
                     (data[2] & 0xff) + "." + (data[3] & 0xff) : "?";
                 case Ikev2.ID_FQDN, Ikev2.ID_RFC822_ADDR, Ikev2.ID_KEY_ID ->
                     new String(data, StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7e]", "?");
-                case Ikev2.ID_DER_ASN1_DN -> "DN:" + HexFormat.of().formatHex(data);
+                case Ikev2.ID_DER_ASN1_DN -> dnText(data);
                 default -> "type " + idType + ":" + HexFormat.of().formatHex(data);
             };
+        }
+    }
+
+    private static String dnText(final byte[] data)
+    {
+        try
+        {
+            return org.bouncycastle.asn1.x500.X500Name.getInstance(data).toString();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            return "DN:" + HexFormat.of().formatHex(data);
         }
     }
 

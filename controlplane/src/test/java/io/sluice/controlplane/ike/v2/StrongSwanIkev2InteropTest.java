@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -30,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -57,6 +59,8 @@ class StrongSwanIkev2InteropTest
     private String nsSluice;
     private String nsSwan;
     private Process charon;
+    /** charon's fragment_size: the largest IKE datagram it sends unfragmented (its default 1280). */
+    private int charonFragmentSize = 1280;
     private IkeUdpTransport transport;
     private Ikev2Engine engine;
     private final List<String> sluiceLog = new CopyOnWriteArrayList<>();
@@ -202,6 +206,168 @@ class StrongSwanIkev2InteropTest
         assertEquals(0, engine.ikeSaCount());
     }
 
+    // ------------------------------------------------------------------------------ certificates
+
+    @Test
+    void sluiceInitiatesWithRsaCertificatesAndStrongSwanPresentsADn() throws Exception
+    {
+        final CertPki ca = CertPki.root("C=CH, O=Sluice Interop, CN=Interop CA");
+        final KeyPair swanKey = CertPki.rsa();
+        final String swanDn = "C=CH, O=Sluice Interop, CN=swan";
+        startCharonWithCertificate(ca, swanKey, ca.issue(swanDn, swanKey, System.currentTimeMillis() - CertPki.DAY,
+            System.currentTimeMillis() + 30 * CertPki.DAY, SWAN, null), swanDn, SLUICE);
+        final Ikev2Credentials ours = ca.credentials(CertPki.rsa(), "C=CH, O=Sluice Interop, CN=sluice", SLUICE, null, ca);
+        startSluice(certificateSettings(ours, null, new Ikev2Settings.Identity(Ikev2.ID_DER_ASN1_DN, swanDn)));
+        engine.initiate(new InetSocketAddress(Pair.ip(SWAN), 500));
+        final ChildSa child = awaitChild(1);
+        assertStrongSwanAgrees(child, true, "AES_GCM_16-256", null);
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        assertTrue(charonLog.contains("authentication of '" + SLUICE + "' with RSA_EMSA_PKCS1_SHA2_256 successful"),
+            tail(charonLog));
+        assertTrue(engine.showCryptoIkev2Sa(true).contains("Auth sign: RSA, Auth verify: RSA"));
+    }
+
+    @Test
+    void strongSwanInitiatesWithEcdsaCertificatesAndFqdnIdentities() throws Exception
+    {
+        final CertPki ca = CertPki.root("C=CH, O=Sluice Interop, CN=Interop CA");
+        final KeyPair swanKey = CertPki.ecdsa();
+        startCharonWithCertificate(ca, swanKey, ca.issue("C=CH, O=Sluice Interop, CN=swan", swanKey,
+            System.currentTimeMillis() - CertPki.DAY, System.currentTimeMillis() + 30 * CertPki.DAY, null, "swan.test"),
+            "swan.test", "sluice.test");
+        final Ikev2Credentials ours = ca.credentials(CertPki.ecdsa(), "C=CH, O=Sluice Interop, CN=sluice", null,
+            "sluice.test", ca);
+        startSluice(certificateSettings(ours, new Ikev2Settings.Identity(Ikev2.ID_FQDN, "sluice.test"),
+            new Ikev2Settings.Identity(Ikev2.ID_FQDN, "swan.test")));
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+        final ChildSa child = awaitChild(1);
+        assertStrongSwanAgrees(child, false, "AES_GCM_16-256", null);
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        assertTrue(charonLog.contains("authentication of 'sluice.test' with ECDSA_WITH_SHA256_DER successful"),
+            tail(charonLog));
+        assertTrue(engine.showCryptoIkev2Sa(true).contains("Auth sign: ECDSA, Auth verify: ECDSA"));
+    }
+
+    @Test
+    void strongSwanRefusesASluiceCertificateFromAnotherCa() throws Exception
+    {
+        final CertPki ca = CertPki.root("C=CH, O=Sluice Interop, CN=Interop CA");
+        final CertPki other = CertPki.root("C=CH, O=Elsewhere, CN=Other CA");
+        final KeyPair swanKey = CertPki.rsa();
+        startCharonWithCertificate(ca, swanKey, ca.issue("C=CH, O=Sluice Interop, CN=swan", swanKey,
+            System.currentTimeMillis() - CertPki.DAY, System.currentTimeMillis() + 30 * CertPki.DAY, SWAN, null),
+            SWAN, SLUICE);
+        final Ikev2Credentials foreign = other.credentials(CertPki.rsa(), "C=CH, O=Elsewhere, CN=sluice", SLUICE, null,
+            other);
+        startSluice(certificateSettings(new Ikev2Credentials(foreign.certificates(), foreign.privateKey(),
+            List.of(ca.certificate)), null, null));
+        engine.initiate(new InetSocketAddress(Pair.ip(SWAN), 500));
+        await(() -> sluiceLog.stream().anyMatch(l -> l.contains("AUTHENTICATION_FAILED")), 10_000,
+            "strongSwan's AUTHENTICATION_FAILED");
+        assertTrue(children.isEmpty());
+        assertFalse(swanctl("--list-sas").contains("ESTABLISHED"));
+    }
+
+    // ----------------------------------------------------------------------------- fragmentation
+
+    @Test
+    void sluiceInitiatesWithCertificateChainsInFragmentsBothWays() throws Exception
+    {
+        assertChainsInFragments(true, "fragmentation = yes");
+    }
+
+    @Test
+    void strongSwanInitiatesWithForcedFragmentationAndCertificateChains() throws Exception
+    {
+        assertChainsInFragments(false, "fragmentation = force");
+    }
+
+    /**
+     * Both sides with a certificate under two intermediate CAs, sending the chain; fragment sizes of
+     * 576 (Sluice) and 600 (charon), so IKE_AUTH goes in several fragments each way.
+     */
+    private void assertChainsInFragments(final boolean sluiceInitiates, final String fragmentation) throws Exception
+    {
+        final CertPki root = CertPki.root("C=CH, O=Sluice Interop, CN=Interop Root CA");
+        final CertPki sub = root.intermediate("C=CH, O=Sluice Interop, CN=Interop Sub CA 1")
+            .intermediate("C=CH, O=Sluice Interop, CN=Interop Sub CA 2");
+        final KeyPair swanKey = CertPki.rsa();
+        final List<byte[]> intermediates = new ArrayList<>(List.of(sub.certificate));
+        intermediates.addAll(sub.chain);
+        charonFragmentSize = 600;
+        startCharonWithCertificate(root, intermediates, swanKey, sub.issue("C=CH, O=Sluice Interop, CN=swan", swanKey,
+            System.currentTimeMillis() - CertPki.DAY, System.currentTimeMillis() + 30 * CertPki.DAY, SWAN, null),
+            SWAN, SLUICE, fragmentation);
+        final Ikev2Credentials ours = sub.credentials(CertPki.rsa(), "C=CH, O=Sluice Interop, CN=sluice", SLUICE, null,
+            root);
+        assertEquals(3, ours.certificates().size());
+        startSluice(certificateSettings(ours, null, null).toBuilder().fragmentSize(576).build());
+        if (sluiceInitiates)
+        {
+            engine.initiate(new InetSocketAddress(Pair.ip(SWAN), 500));
+        }
+        else
+        {
+            swanctl("--initiate", "--child", "net", "--timeout", "15");
+        }
+        final ChildSa child = awaitChild(1);
+        assertStrongSwanAgrees(child, sluiceInitiates, "AES_GCM_16-256", null);
+        final String charonLog = Files.readString(dir.resolve("charon.log"));
+        final Matcher split = Pattern.compile("splitting IKE message \\(\\d+ bytes\\) into (\\d+) fragments")
+            .matcher(charonLog);
+        assertTrue(split.find() && Integer.parseInt(split.group(1)) >= 3, tail(charonLog));
+        final Matcher reassembled = Pattern.compile("received fragment #(\\d+) of (\\d+), reassembled fragmented " +
+            "IKE message").matcher(charonLog);
+        assertTrue(reassembled.find() && Integer.parseInt(reassembled.group(2)) >= 3, tail(charonLog));
+        assertTrue(charonLog.contains("received end entity cert \"C=CH, O=Sluice Interop, CN=sluice\""), tail(charonLog));
+        assertTrue(charonLog.contains("received issuer cert \"C=CH, O=Sluice Interop, CN=Interop Sub CA 1\""),
+            tail(charonLog));
+        final Pattern ours3 = Pattern.compile("sending IKE_AUTH (request|response) 1 .* in (\\d+) fragments");
+        final Pattern theirs = Pattern.compile("received IKE_AUTH (request|response) 1 .* in (\\d+) fragments");
+        assertTrue(sluiceLog.stream().anyMatch(l -> ours3.matcher(l).find()), String.join("\n", sluiceLog));
+        assertTrue(sluiceLog.stream().anyMatch(l -> theirs.matcher(l).find()), String.join("\n", sluiceLog));
+    }
+
+    private Ikev2Settings certificateSettings(final Ikev2Credentials credentials, final Ikev2Settings.Identity localId,
+        final Ikev2Settings.Identity remoteId)
+    {
+        final Ikev2Settings.ChildPolicy child = new Ikev2Settings.ChildPolicy(
+            List.of(set(EspEncryption.AES_GCM_256, EspIntegrity.NONE)), new Ipsec.Lifetime(3600, 4_608_000), 0,
+            Pair.ts(SLUICE_NET), Pair.ts(SWAN_NET));
+        return Ikev2Settings.builder(Pair.ip(SLUICE)).proposal(Pair.gcm(31)).credentials(credentials)
+            .peer(Ikev2Settings.Peer.certificate(Ip4Subnet.host(Ip4.parse(SWAN)), localId, remoteId, child))
+            .retransmit(1000, 4).build();
+    }
+
+    /** charon with its certificate and key, trusting {@code ca}, expecting Sluice to be {@code sluiceId}. */
+    private void startCharonWithCertificate(final CertPki ca, final KeyPair key, final byte[] certificate,
+        final String swanId, final String sluiceId) throws Exception
+    {
+        startCharonWithCertificate(ca, List.of(), key, certificate, swanId, sluiceId, "");
+    }
+
+    /** The same with intermediate CA certificates (strongSwan sends them) and more settings of the connection. */
+    private void startCharonWithCertificate(final CertPki ca, final List<byte[]> intermediates, final KeyPair key,
+        final byte[] certificate, final String swanId, final String sluiceId, final String connection) throws Exception
+    {
+        // swanctl --file reads credentials from the directories next to the file
+        for (final String sub : List.of("x509", "x509ca", "private"))
+        {
+            Files.createDirectories(dir.resolve(sub));
+        }
+        CertPki.pem(dir.resolve("x509ca/ca.pem"), ca.certificate);
+        CertPki.pem(dir.resolve("x509/swan.pem"), certificate);
+        for (int i = 0; i < intermediates.size(); i++)
+        {
+            CertPki.pem(dir.resolve("x509ca/intermediate" + i + ".pem"), intermediates.get(i));
+        }
+        CertPki.pem(dir.resolve("private/swan.key"), new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(
+            key.getPrivate(), null));
+        startCharon("aes256gcm16-prfsha256-x25519", "aes256gcm16", 0, new SwanAuth(
+            "auth = pubkey\n  certs = swan.pem\n  id = \"" + swanId + "\"",
+            "auth = pubkey\n  cacerts = ca.pem\n  id = \"" + sluiceId + "\"", "", connection));
+    }
+
     // ------------------------------------------------------------------------------------------
 
     private static Ipsec.TransformSet set(final EspEncryption e, final EspIntegrity i)
@@ -214,9 +380,13 @@ class StrongSwanIkev2InteropTest
     {
         final Ikev2Settings.ChildPolicy child = new Ikev2Settings.ChildPolicy(List.of(ts),
             new Ipsec.Lifetime(3600, 4_608_000), pfs, Pair.ts(SLUICE_NET), Pair.ts(SWAN_NET));
-        final Ikev2Settings settings = Ikev2Settings.builder(Pair.ip(SLUICE)).proposal(proposal)
+        startSluice(Ikev2Settings.builder(Pair.ip(SLUICE)).proposal(proposal)
             .peer(Ikev2Settings.Peer.psk(Ip4Subnet.host(Ip4.parse(SWAN)), PSK, child)).dpd(dpd).retransmit(1000, 4)
-            .build();
+            .build());
+    }
+
+    private void startSluice(final Ikev2Settings settings) throws IOException
+    {
         try (NetNs ignored = NetNs.enter(nsSluice))
         {
             transport = IkeUdpTransport.open(Pair.ip(SLUICE), 500, 4500);
@@ -252,7 +422,19 @@ class StrongSwanIkev2InteropTest
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
     }
 
+    /** strongSwan's local and remote auth blocks, its secrets, and extra settings of the connection. */
+    private record SwanAuth(String local, String remote, String secrets, String connection)
+    {
+        static final SwanAuth PSK_BOTH_WAYS = new SwanAuth("auth = psk\n  id = " + SWAN, "auth = psk\n  id = " + SLUICE,
+            "ike-sluice {\n  id = " + SLUICE + "\n  secret = \"" + PSK + "\"\n}", "");
+    }
+
     private void startCharon(final String ike, final String esp, final int dpdDelay) throws Exception
+    {
+        startCharon(ike, esp, dpdDelay, SwanAuth.PSK_BOTH_WAYS);
+    }
+
+    private void startCharon(final String ike, final String esp, final int dpdDelay, final SwanAuth auth) throws Exception
     {
         final Path conf = dir.resolve("strongswan.conf");
         Files.writeString(conf, """
@@ -270,10 +452,11 @@ class StrongSwanIkev2InteropTest
                   flush_line = yes
                 }
               }
-              load = random nonce openssl aes sha1 sha2 hmac gmp curve25519 kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
+              load = random nonce openssl aes sha1 sha2 hmac gmp curve25519 kdf pem pkcs1 pkcs8 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
               retransmit_timeout = 1.0
               retransmit_base = 1.4
               retransmit_tries = 2
+              fragment_size = %2$d
               plugins {
                 vici {
                   socket = unix://%1$s/charon.vici
@@ -283,7 +466,7 @@ class StrongSwanIkev2InteropTest
             swanctl {
               socket = unix://%1$s/charon.vici
             }
-            """.formatted(dir));
+            """.formatted(dir, charonFragmentSize));
         Files.writeString(dir.resolve("swanctl.conf"), """
             connections {
               sluice {
@@ -294,13 +477,12 @@ class StrongSwanIkev2InteropTest
                 proposals = %s
                 encap = yes
                 dpd_delay = %ds
+                %s
                 local {
-                  auth = psk
-                  id = %s
+                  %s
                 }
                 remote {
-                  auth = psk
-                  id = %s
+                  %s
                 }
                 children {
                   net {
@@ -315,12 +497,10 @@ class StrongSwanIkev2InteropTest
               }
             }
             secrets {
-              ike-sluice {
-                id = %s
-                secret = "%s"
-              }
+              %s
             }
-            """.formatted(SWAN, SLUICE, ike, dpdDelay, SWAN, SLUICE, SWAN_NET, SLUICE_NET, esp, SLUICE, PSK));
+            """.formatted(SWAN, SLUICE, ike, dpdDelay, auth.connection(), auth.local(), auth.remote(), SWAN_NET,
+            SLUICE_NET, esp, auth.secrets()));
         charon = lab.spawn(nsSwan, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
             "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
         await(() -> Files.exists(dir.resolve("charon.vici")) &&
