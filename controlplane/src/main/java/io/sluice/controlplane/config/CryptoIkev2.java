@@ -142,7 +142,7 @@ public record CryptoIkev2(List<Proposal> proposals, List<Policy> policies, List<
      * @param lifetimeSeconds {@code lifetime S}, 86400 by default.
      */
     public record Profile(String name, List<Ip4Subnet> matchRemote, Optional<String> localFqdn, String keyring,
-        Optional<Isakmp.Keepalive> dpd, int lifetimeSeconds)
+        Optional<Isakmp.Keepalive> dpd, int lifetimeSeconds, boolean localRsaSig, boolean remoteRsaSig)
     {
         public static final int DEFAULT_LIFETIME = 86400;
 

@@ -79,12 +79,12 @@ final class Ikev2Commands
             final List<CryptoIkev2.Profile> profileModels = new ArrayList<>();
             for (final ProfileBuilder p : profiles.values())
             {
-                if (p.keyring == null)
+                if (p.keyring == null && !(p.localRsaSig && p.remoteRsaSig))
                 {
-                    c.error(p.at.error("profile " + p.name + " has no 'keyring local NAME'; expected one (pre-shared " +
-                        "keys are the only authentication here)"));
+                    c.error(p.at.error("profile " + p.name + " has no 'keyring local NAME'; expected one (a side " +
+                        "authenticates with pre-share)"));
                 }
-                else if (!keyrings.containsKey(p.keyring.name()))
+                else if (p.keyring != null && !keyrings.containsKey(p.keyring.name()))
                 {
                     c.error(p.keyring.where().error("'" + p.keyring.name() + "' is not a defined IKEv2 keyring; " +
                         "expected the name of a 'crypto ikev2 keyring'"));
@@ -95,7 +95,13 @@ final class Ikev2Commands
                 }
                 profileModels.add(new CryptoIkev2.Profile(p.name, p.matchRemote, Optional.ofNullable(p.localFqdn),
                     p.keyring != null ? p.keyring.name() : "", Optional.ofNullable(p.dpd),
-                    p.lifetime != null ? p.lifetime : CryptoIkev2.Profile.DEFAULT_LIFETIME));
+                    p.lifetime != null ? p.lifetime : CryptoIkev2.Profile.DEFAULT_LIFETIME, p.localRsaSig,
+                    p.remoteRsaSig));
+                if ((p.localRsaSig || p.remoteRsaSig) && c.pki.at == null)
+                {
+                    c.error(p.at.error("profile " + p.name + " authenticates with rsa-sig but there is no 'sluice pki' " +
+                        "block; expected one with certificate, private-key and ca-certificate"));
+                }
             }
             return new CryptoIkev2(proposalModels, policyModels, keyringModels, profileModels,
                 Optional.ofNullable(cookieChallenge));
@@ -144,6 +150,8 @@ final class Ikev2Commands
         Ref keyring;
         Isakmp.Keepalive dpd;
         Integer lifetime;
+        boolean localRsaSig;
+        boolean remoteRsaSig;
     }
 
     static void register(final Grammar g)
@@ -354,8 +362,17 @@ final class Ikev2Commands
             g.ikev2Profile.command("authentication " + side, (a, p) ->
             {
                 p.once("authentication " + side, a);
-                a.keyword("an authentication method", "pre-share (certificates are not supported yet)", "pre-share");
+                final boolean rsaSig = a.keyword("an authentication method", "pre-share or rsa-sig", "pre-share",
+                    "rsa-sig").equals("rsa-sig");
                 a.end();
+                if (side.equals("local"))
+                {
+                    p.localRsaSig = rsaSig;
+                }
+                else
+                {
+                    p.remoteRsaSig = rsaSig;
+                }
                 return null;
             });
         }

@@ -261,8 +261,8 @@ public final class RunningConfig
                 line(" match identity remote address " + m.address() + (m.prefixLength() < 32 ? " " + m.mask() : ""));
             }
             line(" identity local " + p.localFqdn().map(f -> "fqdn " + f).orElse("address"));
-            line(" authentication local pre-share");
-            line(" authentication remote pre-share");
+            line(" authentication local " + (p.localRsaSig() ? "rsa-sig" : "pre-share"));
+            line(" authentication remote " + (p.remoteRsaSig() ? "rsa-sig" : "pre-share"));
             if (!p.keyring().isEmpty())
             {
                 line(" keyring local " + p.keyring());

@@ -97,7 +97,9 @@ class ConfigIkev2Test
             "test.conf:3:16:", "not a defined IKEv2 keyring");
         assertError("crypto ikev2 keyring K\n peer p\n  address 10.0.0.1\n", "test.conf:2:7:", "incomplete");
         assertError("crypto ikev2 profile X\n dpd 5 2 periodic\n", "test.conf:2:6:", "");
-        assertError("crypto ikev2 profile X\n authentication local rsa-sig\n", "test.conf:2:23:", "pre-share");
+        assertError("crypto ikev2 profile X\n authentication local ecdsa-sig\n", "test.conf:2:23:", "pre-share or rsa-sig");
+        assertError("crypto ikev2 profile X\n authentication local rsa-sig\n authentication remote rsa-sig\n",
+            "test.conf:1:22:", "no 'sluice pki'");
     }
 
     private static void assertError(final String text, final String where, final String why)

@@ -303,14 +303,42 @@ public record Ikev2Settings(
             final Identity localId = profile.localFqdn().map(f -> new Identity(Ikev2.ID_FQDN, f)).orElse(null);
             final List<CryptoIkev2.KeyringPeer> keys = v2.keyring(profile.keyring()).map(CryptoIkev2.Keyring::peers)
                 .orElse(List.of());
+            if (profile.localRsaSig() || profile.remoteRsaSig())
+            {
+                b.credentials = credentials(config);
+            }
             for (final Ip4Subnet match : profile.matchRemote())
             {
+                if (profile.localRsaSig() && profile.remoteRsaSig())
+                {
+                    b.peers.add(Peer.certificate(match, localId, null, child));
+                    continue;
+                }
+                // a pre-shared key on at least one side: from the keyring; rsa-sig sides sign or verify certificates
                 keys.stream().filter(k -> k.address().contains(match.address())).findFirst().ifPresent(k ->
-                    b.peers.add(new Peer(match, k.localKey().value().getBytes(StandardCharsets.UTF_8),
-                        k.remoteKey().value().getBytes(StandardCharsets.UTF_8), localId, null, child)));
+                    b.peers.add(new Peer(match,
+                        profile.localRsaSig() ? null : k.localKey().value().getBytes(StandardCharsets.UTF_8),
+                        profile.remoteRsaSig() ? null : k.remoteKey().value().getBytes(StandardCharsets.UTF_8),
+                        localId, null, child)));
             }
         }
         return b.build();
+    }
+
+    /** The {@code sluice pki} files, read now: a missing or bad file stops the start, naming it. */
+    private static Ikev2Credentials credentials(final Config config)
+    {
+        final io.sluice.controlplane.config.Pki pki = config.pki().orElseThrow(() ->
+            new IllegalArgumentException("an IKEv2 profile authenticates with rsa-sig but there is no 'sluice pki'"));
+        try
+        {
+            return Ikev2Credentials.fromPem(java.nio.file.Path.of(pki.certificate()),
+                java.nio.file.Path.of(pki.privateKey()), java.nio.file.Path.of(pki.caCertificate()));
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new IllegalArgumentException("sluice pki: " + e.getMessage(), e);
+        }
     }
 
     /** A configured proposal as wire proposals: AEAD and other ciphers never share one (RFC 7296 3.3). */
