@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * handle, then SIGKILL) and deletes the namespaces (which takes the veth pairs with them); a
  * shutdown hook does the same when the JVM exits first (Ctrl-C). Nothing is ever killed by name.
  */
-final class BenchLab implements AutoCloseable
+public final class BenchLab implements AutoCloseable
 {
     private final String id;
     /** Guards closed, namespaces and children: creating one and cleaning up never interleave. */
@@ -176,7 +176,7 @@ final class BenchLab implements AutoCloseable
     }
 
     /** Runs a command to completion; its output, or a BenchException with it. */
-    static String run(final String... command)
+    public static String run(final String... command)
     {
         try
         {

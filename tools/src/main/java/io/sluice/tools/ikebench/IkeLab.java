@@ -149,36 +149,10 @@ final class IkeLab implements AutoCloseable
         }
     }
 
-    /** Runs a command to completion; its output, or an exception that carries it. */
+    /** Runs a command to completion; its output, or an exception that carries it (the bench harness's). */
     static String run(final String... command)
     {
-        try
-        {
-            final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            final byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS))
-            {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish in 60 s");
-            }
-            final String text = new String(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0)
-            {
-                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): " +
-                    text.trim());
-            }
-            return text;
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + String.join(" ", command), e);
-        }
+        return io.sluice.tools.bench.BenchLab.run(command);
     }
 
     private void cleanUp()
@@ -201,7 +175,7 @@ final class IkeLab implements AutoCloseable
             {
                 run("ip", "netns", "delete", toDelete.get(i));
             }
-            catch (final IllegalStateException e)
+            catch (final RuntimeException e)
             {
                 System.err.println("ike bench: cleaning up: " + e.getMessage());
             }
