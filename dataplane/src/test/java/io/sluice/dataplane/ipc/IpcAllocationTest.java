@@ -228,6 +228,7 @@ class IpcAllocationTest
             final long overhead = measurementOverhead();
             long measured = 0;
             long bytes = 0;
+            long quietest = Long.MAX_VALUE;
             for (int round = 0; round < ROUNDS; round++)
             {
                 sendRound(proxy, sa);
@@ -242,15 +243,16 @@ class IpcAllocationTest
                 {
                     bytes += after - before - overhead;
                     measured += PER_ROUND;
+                    quietest = Math.min(quietest, after - before - overhead);
                 }
             }
             System.out.printf("program adapter: %d bytes allocated over %d messages (less %d per measurement)%n", bytes,
                 measured, overhead);
             assertEquals(ROUNDS * PER_ROUND, sink.count);
             assertEquals(0, adapter.failed());
-            // an allocation per message is at least 16 bytes each time: far more than one per message on average;
-            // a one-off (a JIT deoptimisation on this noisy machine) is not a per-message allocation
-            assertTrue(bytes < measured, bytes + " bytes allocated reading " + measured + " messages" + ": an allocation per message");
+            // an allocation per message shows in every round; a one-off (class loading, a deoptimisation on a busy
+            // machine) in one round at most: at least one measured round of 100 messages must allocate nothing
+            assertEquals(0, quietest, bytes + " bytes allocated reading " + measured + " messages" + ", none in no round");
         }
     }
 
@@ -306,6 +308,7 @@ class IpcAllocationTest
             final long overhead = measurementOverhead();
             long bytes = 0;
             long measured = 0;
+            long quietest = Long.MAX_VALUE;
             for (int round = 0; round < ROUNDS; round++)
             {
                 final long before = allocated();
@@ -322,6 +325,7 @@ class IpcAllocationTest
                 {
                     bytes += after - before - overhead;
                     measured += PER_ROUND;
+                    quietest = Math.min(quietest, after - before - overhead);
                 }
                 final long target = (long)(round + 1) * PER_ROUND;
                 while (received[0] < target)
@@ -332,9 +336,9 @@ class IpcAllocationTest
             System.out.printf("event proxy: %d bytes allocated over %d events (less %d per measurement)%n", bytes,
                 measured, overhead);
             assertEquals(0, proxy.dropped());
-            // an allocation per message is at least 16 bytes each time: far more than one per message on average;
-            // a one-off (a JIT deoptimisation on this noisy machine) is not a per-message allocation
-            assertTrue(bytes < measured, bytes + " bytes allocated sending " + measured + " events" + ": an allocation per message");
+            // an allocation per message shows in every round; a one-off (class loading, a deoptimisation on a busy
+            // machine) in one round at most: at least one measured round of 100 messages must allocate nothing
+            assertEquals(0, quietest, bytes + " bytes allocated sending " + measured + " events" + ", none in no round");
         }
     }
 }
