@@ -103,7 +103,8 @@ public final class Dataplane
     private static final int TUNNEL_L2TPV2 = 2;
     private static final int TUNNEL_IPSEC = 3;
 
-    private final SecurityAssociationDatabase sad = new SecurityAssociationDatabase();
+    private final SecurityAssociationDatabase sad;
+    private io.sluice.dataplane.worker.Handoff.Lane handoff;
     private final CachedNanoClock clock = new CachedNanoClock();
     private final EspCodec espCodec;
     private final Map<Long, Integer> bindingIds = new HashMap<>();
@@ -136,7 +137,17 @@ public final class Dataplane
 
     public Dataplane(final FramePool pool, final Context context)
     {
+        this(pool, context, new SecurityAssociationDatabase());
+    }
+
+    /**
+     * A worker's dataplane that shares its SAs with the other workers' ({@link #handOffTo}): each
+     * SA is processed by one worker, the first to see a packet of it.
+     */
+    public Dataplane(final FramePool pool, final Context context, final SecurityAssociationDatabase sad)
+    {
         this.pool = pool;
+        this.sad = sad;
         this.graph = new Graph(pool);
         this.fib = new Ip4Fib(context.maxTbl8Groups());
         this.neighbours = new NeighbourTable(Integer.highestOneBit(context.neighbours() * 2 - 1));
@@ -522,9 +533,39 @@ public final class Dataplane
     }
 
     /** The worker's duty cycle: a burst from each port through the graph, then transmit. */
+    /**
+     * Makes this dataplane one of several workers sharing SAs: an SA's packets that arrive here
+     * while another worker owns the SA go to it over {@code lane}, and theirs come here. Call
+     * before the worker starts.
+     */
+    public synchronized void handOffTo(final io.sluice.dataplane.worker.Handoff.Lane lane)
+    {
+        this.handoff = lane;
+    }
+
+    /** This worker's end of the SA handoff rings, or null when it is the only worker. */
+    public io.sluice.dataplane.worker.Handoff.Lane handoff()
+    {
+        return handoff;
+    }
+
     public Worker.Job job()
     {
         final Burst rx = new Burst(pool.memory(), Burst.DEFAULT_CAPACITY);
+        final io.sluice.dataplane.worker.Handoff.Lane lane = handoff;
+        final int[] handedRxIf = graph.meta().rxInterface;
+        final int[] handedFlags = graph.meta().flags;
+        final int[] handedBinding = graph.meta().espBinding;
+        final io.sluice.dataplane.worker.Handoff.Receiver fromOtherWorkers =
+            (target, address, length, rxInterface, flags, binding) ->
+            {
+                final int frame = pool.index(address);
+                handedRxIf[frame] = rxInterface;
+                handedFlags[frame] = flags | io.sluice.dataplane.graph.Meta.HANDED_OVER;
+                handedBinding[frame] = binding;
+                graph.enqueue(target == io.sluice.dataplane.worker.Handoff.ESP_DECRYPT ? espDecrypt : espEncrypt,
+                    address, length);
+            };
         final long[] nextTimer = {System.nanoTime() + TIMER_NANOS};
         // the FIB reuses a freed tbl8 group only after every registered reader has passed a
         // quiescent point, so a lookup in flight never reads another /24's routes
@@ -536,6 +577,14 @@ public final class Dataplane
             graph.tick(now);
             clock.update(now);
             int work = 0;
+            if (lane != null)
+            {
+                lane.returnFrames();
+                if (lane.receive(fromOtherWorkers, io.sluice.dataplane.graph.Graph.VECTOR_CAPACITY) > 0)
+                {
+                    work += graph.run();
+                }
+            }
             if (drainInjected() > 0)
             {
                 work += graph.run();

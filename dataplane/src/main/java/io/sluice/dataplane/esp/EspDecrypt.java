@@ -7,6 +7,7 @@ import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.iface.Interface;
 import io.sluice.dataplane.packet.Ipv4;
 import io.sluice.dataplane.packet.Udp;
+import io.sluice.dataplane.worker.Handoff;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -22,12 +23,16 @@ import java.util.Arrays;
  * marked decrypted, so gre-input accepts it for the protected tunnel; anything else an SA of a
  * GRE tunnel delivers is a policy violation (RFC 4301 5.2: the packet does not match the SA's
  * selectors) and is dropped.
+ * <p>
+ * With several workers, an SA's packets are opened by the worker that owns the SA (its replay
+ * window has one writer): a packet that arrives elsewhere is handed over ({@link Handoff}).
  */
 public final class EspDecrypt extends Node
 {
     private static final int NO_SA = EspStatus.OK;
     private static final int POLICY_MISMATCH = EspStatus.COUNT;
     private static final int ENCAPSULATION_MISMATCH = EspStatus.COUNT + 1;
+    private static final int HANDOFF_FULL = EspStatus.COUNT + 2;
 
     private final Dataplane dp;
     private final EspCodec codec;
@@ -41,8 +46,9 @@ public final class EspDecrypt extends Node
 
     private static String[] reasons()
     {
-        final String[] r = Arrays.copyOf(EspStatus.dropReasons(), EspStatus.COUNT + 2);
+        final String[] r = Arrays.copyOf(EspStatus.dropReasons(), EspStatus.COUNT + 3);
         r[NO_SA] = "no-sa";
+        r[HANDOFF_FULL] = "handoff-ring-full";
         r[POLICY_MISMATCH] = "policy-mismatch";
         r[ENCAPSULATION_MISMATCH] = "udp-encapsulation-mismatch";
         return r;
@@ -55,6 +61,7 @@ public final class EspDecrypt extends Node
         final SecurityAssociationDatabase sad = dp.sad();
         final int[] flags = graph.meta().flags;
         final int[] rxInterface = graph.meta().rxInterface;
+        final Handoff.Lane handoff = dp.handoff();
         for (int i = 0; i < v.count(); i++)
         {
             final long at = v.address(i);
@@ -73,6 +80,19 @@ public final class EspDecrypt extends Node
             {
                 drop(NO_SA, at);
                 continue;
+            }
+            if (handoff != null && (flags[frame] & Meta.HANDED_OVER) == 0)
+            {
+                // the SA's replay window and counters are written by its owner only
+                final int owner = sa.adoptWorker(handoff.worker());
+                if (owner != handoff.worker())
+                {
+                    if (!handoff.handOver(owner, Handoff.ESP_DECRYPT, at, len, rxInterface[frame], flags[frame], 0))
+                    {
+                        drop(HANDOFF_FULL, at);
+                    }
+                    continue;
+                }
             }
             if (sa.udpEncapsulation() != udp)
             {

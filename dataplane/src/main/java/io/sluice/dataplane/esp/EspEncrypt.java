@@ -8,6 +8,7 @@ import io.sluice.dataplane.packet.Bytes;
 import io.sluice.dataplane.packet.Gre;
 import io.sluice.dataplane.packet.Icmp4;
 import io.sluice.dataplane.packet.Ipv4;
+import io.sluice.dataplane.worker.Handoff;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -28,6 +29,7 @@ public final class EspEncrypt extends Node
     /** Status 0 ("ok") is never a drop: its slot names a packet with no outbound SA. */
     private static final int NO_SA = EspStatus.OK;
     private static final int FRAGMENTATION_NEEDED = EspStatus.COUNT;
+    private static final int HANDOFF_FULL = EspStatus.COUNT + 1;
 
     private final Dataplane dp;
     private final EspCodec codec;
@@ -41,8 +43,9 @@ public final class EspEncrypt extends Node
 
     private static String[] reasons()
     {
-        final String[] r = Arrays.copyOf(EspStatus.dropReasons(), EspStatus.COUNT + 1);
+        final String[] r = Arrays.copyOf(EspStatus.dropReasons(), EspStatus.COUNT + 2);
         r[NO_SA] = "no-sa";
+        r[HANDOFF_FULL] = "handoff-ring-full";
         r[FRAGMENTATION_NEEDED] = "fragmentation-needed";
         return r;
     }
@@ -54,6 +57,8 @@ public final class EspEncrypt extends Node
         final SecurityAssociationDatabase sad = dp.sad();
         final int[] flags = graph.meta().flags;
         final int[] bindings = graph.meta().espBinding;
+        final int[] rxInterface = graph.meta().rxInterface;
+        final Handoff.Lane handoff = dp.handoff();
         for (int i = 0; i < v.count(); i++)
         {
             final long at = v.address(i);
@@ -65,6 +70,27 @@ public final class EspEncrypt extends Node
                 dp.ipsecNoSa(bindings[frame]);
                 drop(NO_SA, at);
                 continue;
+            }
+            if (handoff != null)
+            {
+                if ((flags[frame] & Meta.HANDED_OVER) != 0)
+                {
+                    flags[frame] &= ~Meta.HANDED_OVER;
+                }
+                else
+                {
+                    // the SA's counters and lifetime are written by its owner only
+                    final int owner = sa.adoptWorker(handoff.worker());
+                    if (owner != handoff.worker())
+                    {
+                        if (!handoff.handOver(owner, Handoff.ESP_ENCRYPT, at, len, rxInterface[frame], flags[frame],
+                            bindings[frame]))
+                        {
+                            drop(HANDOFF_FULL, at);
+                        }
+                        continue;
+                    }
+                }
             }
             if (tooBig(m, at, len, sa))
             {

@@ -53,6 +53,7 @@ public final class SecurityAssociation
 
     private static final VarHandle LAST_SEQUENCE;
     private static final VarHandle EVENTS;
+    private static final VarHandle WORKER;
 
     static
     {
@@ -61,6 +62,7 @@ public final class SecurityAssociation
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             LAST_SEQUENCE = lookup.findVarHandle(SecurityAssociation.class, "lastSequence", long.class);
             EVENTS = lookup.findVarHandle(SecurityAssociation.class, "events", int.class);
+            WORKER = lookup.findVarHandle(SecurityAssociation.class, "worker", int.class);
         }
         catch (final ReflectiveOperationException e)
         {
@@ -104,6 +106,8 @@ public final class SecurityAssociation
     private volatile long lastSequence;
     @SuppressWarnings("unused") // through EVENTS
     private volatile int events;
+    /** The worker that processes this SA's packets: the first to see one adopts it (-1 until then). */
+    private volatile int worker = -1;
     private volatile boolean destroyed;
     private final List<EspTransform> transforms = new ArrayList<>();
 
@@ -286,6 +290,28 @@ public final class SecurityAssociation
     }
 
     // ------------------------------------------------------------------ state and counters
+
+    /**
+     * The worker that owns this SA's per-packet state, claiming it for {@code candidate} if no
+     * worker has yet: VPP's rule, the first worker to see a packet of the SA owns it, so with RSS
+     * spreading flows the SAs spread over the workers without configuration. Allocation-free.
+     */
+    public int adoptWorker(final int candidate)
+    {
+        final int w = (int)WORKER.getAcquire(this);
+        if (w >= 0)
+        {
+            return w;
+        }
+        final int won = (int)WORKER.compareAndExchange(this, -1, candidate);
+        return won < 0 ? candidate : won;
+    }
+
+    /** The worker that owns the SA, or -1 before its first packet. */
+    public int worker()
+    {
+        return (int)WORKER.getVolatile(this);
+    }
 
     /** Outbound: the last sequence number used (0 before the first packet). */
     public long lastSequence()

@@ -34,7 +34,7 @@ public final class Graph
     public Graph(final FramePool pool)
     {
         this.pool = pool;
-        this.meta = new Meta(pool.capacity());
+        this.meta = new Meta(pool.frames());
     }
 
     void register(final Node node)

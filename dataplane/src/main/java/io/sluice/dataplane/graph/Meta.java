@@ -23,6 +23,11 @@ public final class Meta
      * accepts only packets carrying this flag, so cleartext GRE cannot be injected into it.
      */
     public static final int DECRYPTED = 16;
+    /**
+     * Another worker handed this packet over to the worker that owns its SA: the SA stage processes
+     * it here whoever owns the SA it finds now (an SA switched meanwhile must not bounce it back).
+     */
+    public static final int HANDED_OVER = 32;
     /** How many tunnel headers the gateway has put around the packet: bits 8-9. */
     public static final int DEPTH_SHIFT = 8;
     public static final int DEPTH_MASK = 0x300;

@@ -23,25 +23,58 @@ public final class Rig implements AutoCloseable
     public static final int WAN_IP = Packets.ip("192.0.2.1");
     public static final int ROUTER_IP = Packets.ip("192.0.2.254");
 
-    public final Arena arena = Arena.ofShared();
-    public final FramePool pool = new FramePool(arena.allocate(2048L * 2048, 4096), 2048, 384);
-    public final Dataplane dp = new Dataplane(pool, Dataplane.Context.small());
-    public final TestPort lan = new TestPort("lan", Port.LinkType.ETHERNET, pool);
-    public final TestPort wan = new TestPort("wan", Port.LinkType.ETHERNET, pool);
-    public final Interface lanIf = dp.addEthernet("lan0", lan, LAN_MAC);
-    public final Interface wanIf = dp.addEthernet("wan0", wan, WAN_MAC);
-    private final Worker.Job job = dp.job();
+    public final Arena arena;
+    public final FramePool pool;
+    public final Dataplane dp;
+    public final TestPort lan;
+    public final TestPort wan;
+    public final Interface lanIf;
+    public final Interface wanIf;
+    private Worker.Job job;
 
     public Rig()
     {
+        this(Arena.ofShared(), null, null);
+    }
+
+    /**
+     * One worker of several: its own pool over memory the workers share, and the SAs they share.
+     * The caller owns {@code arena}; {@link #close()} leaves it open.
+     */
+    public Rig(final FramePool pool, final io.sluice.dataplane.esp.SecurityAssociationDatabase sad)
+    {
+        this(null, pool, sad);
+    }
+
+    private Rig(final Arena arena, final FramePool pool, final io.sluice.dataplane.esp.SecurityAssociationDatabase sad)
+    {
+        this.arena = arena;
+        this.pool = pool != null ? pool : new FramePool(arena.allocate(2048L * 2048, 4096), 2048, 384);
+        this.dp = sad == null ? new Dataplane(this.pool, Dataplane.Context.small()) :
+            new Dataplane(this.pool, Dataplane.Context.small(), sad);
+        this.lan = new TestPort("lan", Port.LinkType.ETHERNET, this.pool);
+        this.wan = new TestPort("wan", Port.LinkType.ETHERNET, this.pool);
+        this.lanIf = dp.addEthernet("lan0", lan, LAN_MAC);
+        this.wanIf = dp.addEthernet("wan0", wan, WAN_MAC);
         dp.setAddress(lanIf, LAN_IP, 24);
         dp.setAddress(wanIf, WAN_IP, 24);
         dp.addRoute(0, 0, wanIf, ROUTER_IP);
     }
 
+    /** The worker's duty cycle (made on first use, so a handoff lane given before it is seen). */
+    public Worker.Job job()
+    {
+        if (job == null)
+        {
+            job = dp.job();
+        }
+        return job;
+    }
+
     /** Runs the worker's duty cycle a few times. */
     public void step()
     {
+        final Worker.Job job = job();
         for (int i = 0; i < 4; i++)
         {
             job.doWork();
@@ -77,6 +110,9 @@ public final class Rig implements AutoCloseable
     @Override
     public void close()
     {
-        arena.close();
+        if (arena != null)
+        {
+            arena.close();
+        }
     }
 }

@@ -24,6 +24,7 @@ public final class TestPort implements Port
     private final FramePool pool;
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
     private final List<byte[]> sent = new ArrayList<>();
+    private final List<Long> sentAddresses = new ArrayList<>();
     private final PortCounters counters = new PortCounters();
 
     public TestPort(final String name, final LinkType linkType, final FramePool pool)
@@ -36,6 +37,14 @@ public final class TestPort implements Port
     public void inject(final byte[] frame)
     {
         inbound.add(frame);
+    }
+
+    /** Where in the memory area each frame transmitted so far was, oldest first; the list is cleared. */
+    public List<Long> takeSentAddresses()
+    {
+        final List<Long> out = new ArrayList<>(sentAddresses);
+        sentAddresses.clear();
+        return out;
     }
 
     /** Frames transmitted so far, oldest first; the list is cleared. */
@@ -87,6 +96,7 @@ public final class TestPort implements Port
         for (int i = 0; i < burst.count(); i++)
         {
             sent.add(pool.memory().asSlice(burst.address(i), burst.length(i)).toArray(JAVA_BYTE));
+            sentAddresses.add(burst.address(i));
             pool.release(burst.address(i));
             counters.txPackets++;
             counters.txBytes += burst.length(i);
