@@ -53,7 +53,7 @@ public class GraphBenchmark
     private static final int OUR_IP = Bytes.parseIp4("192.0.2.1");
     private static final int PEER_IP = Bytes.parseIp4("192.0.2.2");
 
-    @Param({"echo", "route", "gre-encap", "gre-decap", "l2tpv3-encap", "l2tpv2-encap"})
+    @Param({"echo", "route", "gre-encap", "gre-decap", "l2tpv3-encap", "l2tpv2-encap", "esp-encap", "gre-esp-encap"})
     public String scenario;
 
     @Param({"64", "1400"})
@@ -111,6 +111,28 @@ public class GraphBenchmark
             {
                 dp.addGreTunnel("Tunnel0", OUR_IP, PEER_IP, 1, false);
                 dp.addRoute(0, 0, ifc, PEER_IP);
+            }
+            case "esp-encap" ->
+            {
+                // AES-GCM-128 tunnel mode through a route-based IPsec tunnel: the ESP graph path, cipher included
+                final Interface t = dp.addIpsecTunnel("Tunnel9", OUR_IP, PEER_IP);
+                t.mtu(9000);
+                dp.addRoute(0, 0, t, 0);
+                dp.sad().switchOutbound(io.sluice.dataplane.esp.SecurityAssociation.builder().spi(0x1001).outbound()
+                    .tunnel(dp.ipsecBinding(t, PEER_IP)).endpoints(OUR_IP, PEER_IP).esn(true)
+                    .encryption(io.sluice.dataplane.esp.EspEncryption.AES_GCM_128, new byte[20]).build());
+            }
+            case "gre-esp-encap" ->
+            {
+                // GRE over ESP transport, AES-GCM-128: the DMVPN encapsulation
+                final Interface t = dp.addGreTunnel("Tunnel0", OUR_IP, PEER_IP, 1, false);
+                t.mtu(9000);
+                dp.addRoute(0, 0, t, 0);
+                dp.protectGreTunnel(t);
+                dp.sad().switchOutbound(io.sluice.dataplane.esp.SecurityAssociation.builder().spi(0x1002).outbound()
+                    .mode(io.sluice.dataplane.esp.SecurityAssociation.Mode.TRANSPORT).tunnel(dp.ipsecBinding(t, PEER_IP))
+                    .endpoints(OUR_IP, PEER_IP).esn(true)
+                    .encryption(io.sluice.dataplane.esp.EspEncryption.AES_GCM_128, new byte[20]).build());
             }
             case "l2tpv2-encap" ->
             {
