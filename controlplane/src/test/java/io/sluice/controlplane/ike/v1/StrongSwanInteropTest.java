@@ -60,6 +60,8 @@ class StrongSwanInteropTest
     /** Extra lines for the swanctl connection and for its child (lifetimes). */
     private String ikeExtra = "";
     private String childExtra = "";
+    /** strongSwan's local traffic selector: its network, or "dynamic" (its virtual IP) for mode config. */
+    private String swanLocalTs = SWAN_NET;
     /** Changes to Sluice's settings before its engine starts. */
     private java.util.function.Consumer<Ikev1Settings.Builder> tweak = b -> { };
     private final List<String> events = new CopyOnWriteArrayList<>();
@@ -480,6 +482,59 @@ class StrongSwanInteropTest
         throw new AssertionError(when + ": SAs differ: " + last + "\nevents " + events + diagnostics());
     }
 
+    /**
+     * IKE mode configuration (reference 004's {@code ip local pool} and {@code crypto map ... client
+     * configuration address respond}): strongSwan asks for a virtual IP ({@code vips = 0.0.0.0},
+     * pull mode, its IKEv1 default), Sluice lends one from its pool, and strongSwan's quick mode
+     * proposes that address as its side of the tunnel.
+     */
+    @Test
+    void strongSwanPullsAVirtualAddressFromSluicesPoolAndQuickModeCarriesIt() throws Exception
+    {
+        modeConfig(io.sluice.controlplane.config.CryptoMap.ClientConfiguration.RESPOND, "");
+        final ChildSa child = awaitChild();
+        assertVirtualAddressUsed(child, "10.88.2.100");
+        assertTrue(sluiceLog.stream().anyMatch(l -> l.contains("processing transaction CFG_REQUEST")),
+            String.join("\n", sluiceLog));
+    }
+
+    /** The same with the gateway pushing the address ({@code initiate}, CFG_SET / CFG_ACK; strongSwan {@code pull = no}). */
+    @Test
+    void sluicePushesAVirtualAddressToStrongSwanWhichAcknowledgesIt() throws Exception
+    {
+        modeConfig(io.sluice.controlplane.config.CryptoMap.ClientConfiguration.INITIATE, "pull = no");
+        final ChildSa child = awaitChild();
+        assertVirtualAddressUsed(child, "10.88.2.100");
+        assertTrue(sluiceLog.stream().anyMatch(l -> l.contains("processing transaction CFG_ACK")),
+            String.join("\n", sluiceLog));
+    }
+
+    private void modeConfig(final io.sluice.controlplane.config.CryptoMap.ClientConfiguration start, final String pull)
+        throws Exception
+    {
+        ikeExtra = "vips = 0.0.0.0\n" + pull;
+        swanLocalTs = "dynamic";
+        tweak = b -> b.modeConfigGateway = new ModeConfig.Gateway(start, new io.sluice.controlplane.config.LocalPool(
+            "clients", Settings.ip4("10.88.2.100"), Settings.ip4("10.88.2.110")), Settings.ip4("255.255.255.0"),
+            List.of(Settings.ip4("10.88.1.53")));
+        startCharon("aes256-sha256-modp2048", "aes256-sha256", 0);
+        startSluice(policy(10, Isakmp.Encryption.AES_256, Isakmp.Hash.SHA256, 14, 3600), 0,
+            set("ts", EspEncryption.AES_CBC_256, EspIntegrity.HMAC_SHA256_128), null);
+        swanctl("--initiate", "--child", "net", "--timeout", "15");
+    }
+
+    private void assertVirtualAddressUsed(final ChildSa child, final String address) throws Exception
+    {
+        assertEquals(address + "/32", child.remoteSelector(), "Sluice's SA is for the address it lent");
+        assertStrongSwanAgrees(child, false, "AES_CBC-256/HMAC_SHA2_256_128");
+        final String sas = swanctl("--list-sas");
+        assertTrue(sas.contains("local  " + address + "/32") || sas.matches("(?s).*local\\s+" +
+            Pattern.quote(address) + "/32.*"), "strongSwan's side of the child is the lent address: " + sas);
+        // kernel-libipsec puts the virtual IP on the host, as a client would use it
+        await(() -> lab.tryExec(nsSwan, "ip", "-4", "addr").output().contains(address + "/32"), 5000,
+            "strongSwan installing " + address);
+    }
+
     // ------------------------------------------------------------------------------------------
 
     private void startSluice(final Isakmp.Policy policy, final int pfs, final io.sluice.controlplane.config.Ipsec.TransformSet ts,
@@ -623,7 +678,7 @@ class StrongSwanInteropTest
                 secret = "%s"
               }
             }
-            """.formatted(aggressive ? "yes" : "no", SWAN, SLUICE, ike, dpdDelay, dpdTimeout == 0 ? 150 : dpdTimeout, ikeExtra, auth(), swanId, certificates ? "certs = swan.crt" : "", auth(), sluiceId, SWAN_NET, SLUICE_NET, esp, childExtra, sluiceId, PSK));
+            """.formatted(aggressive ? "yes" : "no", SWAN, SLUICE, ike, dpdDelay, dpdTimeout == 0 ? 150 : dpdTimeout, ikeExtra, auth(), swanId, certificates ? "certs = swan.crt" : "", auth(), sluiceId, swanLocalTs, SLUICE_NET, esp, childExtra, sluiceId, PSK));
         charon = lab.spawn(nsSwan, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
             "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
         await(() -> Files.exists(dir.resolve("charon.vici")) &&
