@@ -42,7 +42,7 @@ class BenchAllTest
 
         final Map<String, Object> summary = Json.object(Json.parse(Files.readString(out.resolve("summary.json"))));
         final List<Object> scenarios = Json.array(summary.get("scenarios"));
-        assertEquals(6, scenarios.size(), "io and l2tpv2 at 64 and imix, the ESP ones at imix only: " + summary);
+        assertEquals(8, scenarios.size(), "io, l2tpv2 and AES-GCM-128 ESP both ways at 64 and imix: " + summary);
         for (final Object o : scenarios)
         {
             final Map<String, Object> s = Json.object(o);
@@ -81,7 +81,7 @@ class BenchAllTest
         }
 
         final List<Object> crypto = Json.array(Json.object(summary.get("crypto")).get("points"));
-        assertEquals(1, crypto.size(), "aes-gcm-128 at imix, the size of its ESP scenarios here: " + crypto);
+        assertEquals(2, crypto.size(), "aes-gcm-128 at 64 and imix, the sizes of its ESP scenarios here: " + crypto);
         for (final Object o : crypto)
         {
             final Map<String, Object> p = Json.object(o);
@@ -212,6 +212,8 @@ class BenchAllTest
         }
         assertEquals(Scenario.SLUICE_GRE, Scenario.named("gre-esp").reference(), "gre-esp is held against gre too");
         assertEquals(List.of(FrameSize.of(1400)), Scenario.named("esp-3des-md5").sizesAmong(FrameSize.STANDARD));
+        assertEquals(FrameSize.STANDARD, Scenario.named("esp-gcm128").sizesAmong(FrameSize.STANDARD),
+            "AES-GCM-128 has a line in the throughput-by-size chart");
     }
 
     @Test
