@@ -115,6 +115,15 @@ final class IkeSa
     byte[] psk;
     byte[] peerIdBody;
     String peerId;
+    /** rsa-encr: the peer's identity as it came encrypted in MM3/MM4 or AM1/AM2 (MM5/MM6 carry none). */
+    Payload.Identification peerIdentification;
+    /** rsa-encr: the public key we encrypt to ({@code crypto key pubkey-chain rsa}). */
+    Ikev1Settings.PeerKey peerKey;
+    /**
+     * rsa-encr: why the peer cannot be authenticated, found when its encrypted identity or nonce was
+     * read; the exchange goes on to the HASH, where it is refused (see Ikev1Engine#readEncrypted).
+     */
+    String authFailure;
 
     // keys (never logged)
     byte[] skeyid;

@@ -27,11 +27,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import javax.crypto.Cipher;
 
 /**
  * Our certificate and RSA key, and the CA certificates we trust, for IKEv1 authentication with RSA
- * signatures (RFC 2409 5.1). Bouncy Castle parses the PEM files and the certificates and checks
- * the chain from a peer's certificate to a configured CA.
+ * signatures (RFC 2409 5.1); the same key decrypts the nonces peers encrypt to us with rsa-encr
+ * (5.2). Bouncy Castle parses the PEM files and the certificates and checks the chain from a
+ * peer's certificate to a configured CA.
  *
  * @param certificate our certificate, DER (sent in the CERT payload).
  * @param privateKey  its RSA private key.
@@ -156,6 +158,42 @@ public record Ikev1Credentials(byte[] certificate, PrivateKey privateKey, List<b
         catch (final GeneralSecurityException e)
         {
             return false;
+        }
+    }
+
+    /**
+     * RSA encrypted nonces (RFC 2409 5.2): a nonce or ID payload body encrypted to a peer's public
+     * key with PKCS#1 v1.5 padding, as long as the key's modulus.
+     */
+    static byte[] encrypt(final PublicKey key, final byte[] plain)
+    {
+        try
+        {
+            final Cipher c = Cipher.getInstance("RSA/ECB/PKCS1Padding");
+            c.init(Cipher.ENCRYPT_MODE, key);
+            return c.doFinal(plain);
+        }
+        catch (final GeneralSecurityException e)
+        {
+            throw new IllegalStateException("RSA encryption to the peer's public key failed", e);
+        }
+    }
+
+    /**
+     * Decrypts what a peer encrypted to our public key; null when it does not decrypt (wrong key,
+     * bad padding, wrong length). Callers must not let the peer see which way it failed.
+     */
+    byte[] decrypt(final byte[] ciphertext)
+    {
+        try
+        {
+            final Cipher c = Cipher.getInstance("RSA/ECB/PKCS1Padding");
+            c.init(Cipher.DECRYPT_MODE, privateKey);
+            return c.doFinal(ciphertext);
+        }
+        catch (final GeneralSecurityException | IllegalArgumentException e)
+        {
+            return null;
         }
     }
 

@@ -21,6 +21,13 @@ public final class Ikev1Crypto
         return prf.prf(psk, ni, nr);
     }
 
+    /** SKEYID for RSA encrypted nonces (RFC 2409 5.2): prf(hash(Ni_b | Nr_b), CKY-I | CKY-R). */
+    public static byte[] skeyidEncryptedNonces(final IkeHash prf, final byte[] ni, final byte[] nr, final long ckyI,
+        final long ckyR)
+    {
+        return prf.prf(prf.digest(ni, nr), cookies(ckyI, ckyR));
+    }
+
     /**
      * SKEYID_d, SKEYID_a, SKEYID_e.
      *

@@ -25,9 +25,10 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * The IKEv1 protocol engine (RFC 2408, 2409): main mode and aggressive mode with pre-shared keys,
- * quick mode with and without PFS, informational exchanges (delete, notify, INITIAL-CONTACT), NAT
- * traversal (RFC 3947/3948) and dead peer detection (RFC 3706) on the schedule of reference 000.
+ * The IKEv1 protocol engine (RFC 2408, 2409): main mode and aggressive mode with pre-shared keys
+ * and RSA encrypted nonces, main mode with RSA signatures, quick mode with and without PFS,
+ * informational exchanges (delete, notify, INITIAL-CONTACT), NAT traversal (RFC 3947/3948) and
+ * dead peer detection (RFC 3706) on the schedule of reference 000.
  * <p>
  * A pure library: it owns no socket and no thread. {@link #receive} takes each datagram that
  * arrived on UDP 500 or 4500 (as on the wire, with the non-ESP marker on 4500), {@link #tick}
@@ -264,6 +265,13 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             }
             if (!retransmitIfDue(sa, sa.pending, now, "phase 1 " + sa.state.show()))
             {
+                if (sa.initiator && sa.state == IkeSa.State.IKE_I_MM5 && sa.authFailure == null &&
+                    sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC)
+                {
+                    log.event("ISAKMP:(" + sa.connId + "): authentication with peer " + text(sa.peer) + " failed: " +
+                        "it never answered our HASH_I, as an rsa-encr peer does when it cannot read our identity " +
+                        "or nonce (does it hold our current public key?)");
+                }
                 deleteSa(sa, "retransmission limit reached in " + sa.state.show(), false);
                 phase1Failed(sa, now);
                 continue;
@@ -385,7 +393,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private boolean aggressiveOnly(final InetAddress peer)
     {
         if (settings.keyFor(peer) != null || settings.identity() != Isakmp.Identity.HOSTNAME ||
-            settings.hostname() == null || signaturesUsable())
+            settings.hostname() == null || signaturesUsable() || encryptedNoncesUsable(peer))
         {
             return false;
         }
@@ -400,11 +408,30 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             settings.policies().stream().anyMatch(p -> p.authentication() == Isakmp.Authentication.RSA_SIG);
     }
 
-    /** True if we can authenticate with this method: a key for the peer, or our certificate (main mode only). */
-    private boolean usable(final Phase1Transform t, final Isakmp.PresharedKey key, final boolean aggressive)
+    /** An rsa-encr policy with its companion configuration for this peer (our key and its public key). */
+    private boolean encryptedNoncesUsable(final InetAddress peer)
     {
-        return t.authMethod() == Ikev1.AUTH_PSK ? key != null :
-            t.authMethod() == Ikev1.AUTH_RSA_SIG && settings.credentials() != null && !aggressive;
+        return settings.policies().stream().anyMatch(p -> p.authentication() == Isakmp.Authentication.RSA_ENCR) &&
+            unusable(Ikev1.AUTH_RSA_ENC, null, peer, false) == null;
+    }
+
+    /**
+     * Why we cannot authenticate with this method to or from {@code peer}, or null if we can: a
+     * pre-shared key for it; our certificate (main mode only); our key and the peer's public key.
+     */
+    private String unusable(final int authMethod, final Isakmp.PresharedKey key, final InetAddress peer,
+        final boolean aggressive)
+    {
+        return switch (authMethod)
+        {
+            case Ikev1.AUTH_PSK -> key == null ? "no pre-shared key for it" : null;
+            case Ikev1.AUTH_RSA_SIG -> settings.credentials() == null ? "no certificate and key of our own (sluice pki)" :
+                aggressive ? "RSA signatures are for main mode only" : null;
+            case Ikev1.AUTH_RSA_ENC -> settings.credentials() == null ? "no RSA key of our own (sluice pki)" :
+                settings.encryptionKeyFor(peer) == null ? "no public key for it under crypto key pubkey-chain rsa " +
+                "(addressed-key, or named-key with its address; encryption or general purpose)" : null;
+            default -> "authentication method " + authMethod + " not supported";
+        };
     }
 
     private boolean hasChildWith(final InetAddress peer)
@@ -420,25 +447,26 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         for (final Isakmp.Policy policy : settings.policies())
         {
             final Phase1Transform t = Phase1Transform.of(policy);
-            if (usable(t, key, false))
+            final String why = unusable(t.authMethod(), key, peer.getAddress(), false);
+            if (why == null)
             {
                 offer.add(t);
             }
             else
             {
                 debug("ISAKMP: policy " + policy.priority() + " (" + t.authName() + ") not offered to " +
-                    text(peer) + ": no " + (t.authMethod() == Ikev1.AUTH_PSK ? "pre-shared key for it" :
-                    "certificate or public key configured"));
+                    text(peer) + ": " + why);
             }
         }
         if (offer.isEmpty())
         {
             log.event("ISAKMP: cannot initiate to " + text(peer) + ": no isakmp policy with its companion " +
-                "configuration (pre-shared key or certificate) for this peer");
+                "configuration (pre-shared key, certificate, or our key and its public key) for this peer");
             return;
         }
         final IkeSa sa = new IkeSa(true, cookie(), nextConnId++, peer, now);
         sa.psk = key != null ? key.key().value().getBytes(StandardCharsets.UTF_8) : null;
+        sa.peerKey = settings.encryptionKeyFor(peer.getAddress());
         sa.offered = offer;
         sas.put(sa.ckyI, sa);
         final List<Payload.Transform> transforms = new ArrayList<>();
@@ -763,6 +791,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             return;
         }
         sa.psk = key != null ? key.key().value().getBytes(StandardCharsets.UTF_8) : null;
+        sa.peerKey = settings.encryptionKeyFor(from.getAddress());
         sa.chosen = chosen;
         sa.saiB = chain.body(saIndex);
         sa.ckyR = cookie();
@@ -787,9 +816,12 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         for (final Isakmp.Policy policy : settings.policies())
         {
             final Phase1Transform own = Phase1Transform.of(policy);
-            if (!usable(own, key, sa.aggressive))
+            final String unusable = unusable(own.authMethod(), key, from.getAddress(), sa.aggressive);
+            if (unusable != null)
             {
-                continue;   // no companion configuration: no key for this peer, or no certificate
+                debug("ISAKMP:(" + sa.connId + "): priority " + policy.priority() + " policy (" + own.authName() +
+                    ") not accepted from " + text(from) + ": " + unusable);
+                continue;   // no companion configuration
             }
             for (final Payload.Proposal proposal : offer.proposals())
             {
@@ -940,7 +972,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         sa.dh = DiffieHellman.generate(sa.chosen.group(), random);
         sa.gxi = sa.dh.publicValue();
         sa.ni = randomBytes(32);
-        final List<Payload> out = new ArrayList<>(List.of(new Payload.KeyExchange(sa.gxi), new Payload.Nonce(sa.ni)));
+        final List<Payload> out = new ArrayList<>(List.of(new Payload.KeyExchange(sa.gxi)));
+        out.addAll(nonceAndIdentity(sa, sa.ni));
         out.addAll(certificateRequests(sa));
         out.addAll(natD(sa));
         sa.pending.answered = digest;
@@ -954,16 +987,29 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     {
         final PayloadCodec.Chain chain = PayloadCodec.parse(h.nextPayload(), d, Ikev1.HEADER_LENGTH, d.length, false);
         final Payload.KeyExchange ke = require(chain, Payload.KeyExchange.class, "MM3");
-        final Payload.Nonce nonce = require(chain, Payload.Nonce.class, "MM3");
+        final byte[] ni;
+        if (sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC)
+        {
+            ni = readEncrypted(sa, chain, "MM3", from);
+            if (ni == null)
+            {
+                return;
+            }
+        }
+        else
+        {
+            ni = plainNonce(require(chain, Payload.Nonce.class, "MM3"), "MM3");
+        }
         transition(sa, IkeSa.State.IKE_R_MM3, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
         sa.gxi = ke.data();
-        sa.ni = nonce.data();
+        sa.ni = ni;
         sa.dh = DiffieHellman.generate(sa.chosen.group(), random);
         sa.gxr = sa.dh.publicValue();
         sa.nr = randomBytes(32);
         deriveKeys(sa);
         detectNat(sa, chain, from);
-        final List<Payload> out = new ArrayList<>(List.of(new Payload.KeyExchange(sa.gxr), new Payload.Nonce(sa.nr)));
+        final List<Payload> out = new ArrayList<>(List.of(new Payload.KeyExchange(sa.gxr)));
+        out.addAll(nonceAndIdentity(sa, sa.nr));
         out.addAll(certificateRequests(sa));
         if (sa.natT && !chain.all(Payload.NatD.class).isEmpty())
         {
@@ -980,10 +1026,11 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     {
         final PayloadCodec.Chain chain = PayloadCodec.parse(h.nextPayload(), d, Ikev1.HEADER_LENGTH, d.length, false);
         final Payload.KeyExchange ke = require(chain, Payload.KeyExchange.class, "MM4");
-        final Payload.Nonce nonce = require(chain, Payload.Nonce.class, "MM4");
+        final byte[] nr = sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC ? readEncrypted(sa, chain, "MM4", sa.peer) :
+            plainNonce(require(chain, Payload.Nonce.class, "MM4"), "MM4");
         transition(sa, IkeSa.State.IKE_I_MM4, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
         sa.gxr = ke.data();
-        sa.nr = nonce.data();
+        sa.nr = nr;
         deriveKeys(sa);
         detectNat(sa, chain, sa.peer);
         if (sa.natDetected() && sa.localPort == IKE_PORT)
@@ -1002,8 +1049,12 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             out.add(new Payload.Notify(Ikev1.DOI_IPSEC, Ikev1.PROTO_ISAKMP, Ikev1.INITIAL_CONTACT, cookies(sa),
                 new byte[0]));
         }
-        debug("ISAKMP:(" + sa.connId + "): SA is doing " + (sa.chosen.authMethod() == Ikev1.AUTH_RSA_SIG ?
-            "RSA signature" : "pre-shared key") + " authentication using id type " + idTypeName(id));
+        debug("ISAKMP:(" + sa.connId + "): SA is doing " + switch (sa.chosen.authMethod())
+        {
+            case Ikev1.AUTH_RSA_SIG -> "RSA signature";
+            case Ikev1.AUTH_RSA_ENC -> "RSA encrypted nonce";
+            default -> "pre-shared key";
+        } + " authentication using id type " + idTypeName(id));
         sa.iv = Ikev1Crypto.phase1Iv(sa.chosen.hash(), sa.gxi, sa.gxr, sa.chosen.cipher().blockSize());
         sa.pending.answered = digest;
         sendPhase1(sa, out, true, true, now);
@@ -1014,24 +1065,23 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private void mainModeResponder5(final IkeSa sa, final IsakmpHeader h, final byte[] d, final byte[] digest,
         final InetSocketAddress from, final int localPort, final long now)
     {
+        if (refusedEarlier(sa, "MM5", from))
+        {
+            return;
+        }
         final byte[] iv = Ikev1Crypto.phase1Iv(sa.chosen.hash(), sa.gxi, sa.gxr, sa.chosen.cipher().blockSize());
         final Opened opened = openPhase1Auth(sa, h, d, iv, from);
         final PayloadCodec.Chain chain = opened.chain;
-        final int idIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
-        if (idIndex < 0)
-        {
-            throw Ikev1Exception.malformed("MM5 without ID payload");
-        }
-        final byte[] idBody = chain.body(idIndex);
+        final Payload.Identification peerId = peerIdentity(sa, chain, "MM5");
         final byte[] expected = Ikev1Crypto.hashI(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR, sa.saiB,
-            idBody);
-        if (!authenticated(sa, chain, (Payload.Identification)chain.payloads().get(idIndex), expected, "MM5", from, now))
+            peerId.body());
+        if (!authenticated(sa, chain, peerId, expected, "MM5", from, now))
         {
             return;
         }
         transition(sa, IkeSa.State.IKE_R_MM5, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
         sa.iv = opened.nextIv;
-        acceptPeerIdentity(sa, (Payload.Identification)chain.payloads().get(idIndex), from, localPort);
+        acceptPeerIdentity(sa, peerId, from, localPort);
         debug("ISAKMP:(" + sa.connId + "): SA has been authenticated with " + from.getAddress().getHostAddress());
         for (final Payload.Notify n : chain.all(Payload.Notify.class))
         {
@@ -1053,23 +1103,23 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private void mainModeInitiator6(final IkeSa sa, final IsakmpHeader h, final byte[] d,
         final InetSocketAddress from, final int localPort, final long now)
     {
+        if (refusedEarlier(sa, "MM6", from))
+        {
+            return;
+        }
         final Opened opened = openPhase1Auth(sa, h, d, sa.iv, from);
         final PayloadCodec.Chain chain = opened.chain;
-        final int idIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
-        if (idIndex < 0)
-        {
-            throw Ikev1Exception.malformed("MM6 without ID payload");
-        }
+        final Payload.Identification peerId = peerIdentity(sa, chain, "MM6");
         final byte[] expected = Ikev1Crypto.hashR(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR,
-            sa.saiB, chain.body(idIndex));
-        if (!authenticated(sa, chain, (Payload.Identification)chain.payloads().get(idIndex), expected, "MM6", from, now))
+            sa.saiB, peerId.body());
+        if (!authenticated(sa, chain, peerId, expected, "MM6", from, now))
         {
             return;
         }
         transition(sa, IkeSa.State.IKE_I_MM6, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
         sa.iv = opened.nextIv;
         sa.phase1LastBlock = opened.nextIv.clone();
-        acceptPeerIdentity(sa, (Payload.Identification)chain.payloads().get(idIndex), from, localPort);
+        acceptPeerIdentity(sa, peerId, from, localPort);
         debug("ISAKMP:(" + sa.connId + "): SA has been authenticated with " + from.getAddress().getHostAddress());
         sa.pending.awaiting = false;
         sa.pending.answered = null;
@@ -1089,7 +1139,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         {
             authenticationFailures(sa);
             throw new Ikev1Exception(Ikev1.AUTHENTICATION_FAILED, "SA " + sa.connId + ": cannot read the encrypted " +
-                "phase 1 message (" + e.getMessage() + "): authentication failed, pre-shared key mismatch?");
+                "phase 1 message (" + e.getMessage() + "): authentication failed, " + mismatchHint(sa));
         }
     }
 
@@ -1107,8 +1157,15 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     {
         rejected++;
         log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + from.getAddress().getHostAddress() +
-            ": hash mismatch (pre-shared key mismatch?)");
+            ": hash mismatch (" + mismatchHint(sa) + ")");
         authenticationFailures(sa);
+    }
+
+    /** What a hash that does not match, or a message that does not decrypt, most likely means. */
+    private static String mismatchHint(final IkeSa sa)
+    {
+        return sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC ? "the nonces did not decrypt alike: wrong RSA public " +
+            "key on either side?" : "pre-shared key mismatch?";
     }
 
     /** CERTREQ payloads naming our CAs (RFC 2408 3.10), with rsa-sig. */
@@ -1126,9 +1183,16 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         return out;
     }
 
-    /** ID and HASH with a pre-shared key; ID, CERT and SIG with RSA signatures. */
+    /**
+     * ID and HASH with a pre-shared key; ID, CERT and SIG with RSA signatures; HASH alone with RSA
+     * encrypted nonces, whose identities went encrypted in messages 3 and 4.
+     */
     private List<Payload> authentication(final IkeSa sa, final Payload.Identification id, final byte[] hash)
     {
+        if (sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC)
+        {
+            return List.of(new Payload.Hash(hash));
+        }
         if (sa.chosen.authMethod() != Ikev1.AUTH_RSA_SIG)
         {
             return List.of(id, new Payload.Hash(hash));
@@ -1327,9 +1391,177 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         }
     }
 
-    // ---- aggressive mode (RFC 2409 5.4, pre-shared key) ----
+    // ---- RSA encrypted nonces (RFC 2409 5.2) ----
 
-    /** Starts aggressive mode: SA, KE, Ni, IDii in one message (the group is that of the first policy offered). */
+    /**
+     * Our nonce for messages 3/4 (or the first two aggressive messages): in the clear, or with
+     * rsa-encr the ID and NONCE payload bodies each encrypted to the peer's public key (PKCS#1 v1.5).
+     * No HASH(1): we hold one key pair, so the peer need not be told which of its keys we used.
+     */
+    private List<Payload> nonceAndIdentity(final IkeSa sa, final byte[] nonce)
+    {
+        return sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC ? encryptedNonceAndIdentity(sa, nonce) :
+            List.of(new Payload.Nonce(nonce));
+    }
+
+    private List<Payload> encryptedNonceAndIdentity(final IkeSa sa, final byte[] nonce)
+    {
+        return List.of(new Payload.Opaque(Ikev1.PAYLOAD_ID, Ikev1Credentials.encrypt(sa.peerKey.key(), ownId().body())),
+            new Payload.Nonce(Ikev1Credentials.encrypt(sa.peerKey.key(), nonce)));
+    }
+
+    /**
+     * Reads the peer's encrypted identity and nonce and finds the key we answer to: as initiator the
+     * one we encrypted to, which the identity must be bound to; as responder the one bound to the
+     * identity. Only a responder that has no key for the peer at all drops the message (returns null,
+     * nothing changed). Every other failure (a ciphertext that does not decrypt, an identity without
+     * or with another key) is logged and kept in {@link IkeSa#authFailure}, and the exchange goes on
+     * with a random nonce in place of the peer's, so that neither side's HASH can verify and neither
+     * completes phase 1, until the HASH is refused: whether we answer must not tell the peer whether
+     * its ciphertext had valid PKCS#1 padding (Bleichenbacher's oracle, the attack on IKEv1 rsa-encr
+     * of CVE-2018-0131).
+     *
+     * @return the peer's nonce, a random one if it did not decrypt; null if the message is dropped.
+     */
+    private byte[] readEncrypted(final IkeSa sa, final PayloadCodec.Chain chain, final String what,
+        final InetSocketAddress from)
+    {
+        final int idIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
+        final Payload.Nonce encryptedNonce = require(chain, Payload.Nonce.class, what);
+        if (idIndex < 0)
+        {
+            throw Ikev1Exception.malformed(what + " without ID payload");
+        }
+        if (!sa.initiator && chain.indexOf(Ikev1.PAYLOAD_HASH) >= 0)
+        {
+            debug("ISAKMP:(" + sa.connId + "): ignoring the HASH(1) of " + what + ": we hold one RSA key pair");
+        }
+        final Ikev1Credentials own = settings.credentials();
+        String failure = null;
+        Payload.Identification id = null;
+        final byte[] idBody = own.decrypt(chain.body(idIndex));
+        if (idBody == null)
+        {
+            failure = "its identity does not decrypt with our private key (does it hold our current public key?)";
+        }
+        else if (idBody.length < 4)
+        {
+            failure = "its identity decrypts to " + idBody.length + " bytes, too short for an ID payload";
+        }
+        else
+        {
+            id = new Payload.Identification(idBody[0] & 0xff, idBody[1] & 0xff, (idBody[2] & 0xff) << 8 |
+                idBody[3] & 0xff, Arrays.copyOfRange(idBody, 4, idBody.length));
+        }
+        Ikev1Settings.PeerKey key;
+        if (sa.initiator)
+        {
+            key = sa.peerKey;
+            final Ikev1Settings.PeerKey bound = id != null ? settings.encryptionKeyFor(id) : null;
+            if (id != null && !key.sameKey(bound))
+            {
+                failure = "it identifies as " + identityText(id) + ", but " + (bound == null ? "no key under crypto " +
+                    "key pubkey-chain rsa is bound to that identity" : "that identity's key is " + bound) +
+                    ", and we encrypted to " + key;
+            }
+        }
+        else
+        {
+            key = id != null ? settings.encryptionKeyFor(id) : null;
+            if (id != null && key == null)
+            {
+                failure = "no public key for its identity " + identityText(id) + " (" + idTypeName(id) + ") under " +
+                    "crypto key pubkey-chain rsa";
+            }
+            if (key == null)
+            {
+                key = settings.encryptionKeyFor(from.getAddress());
+            }
+            if (key == null)
+            {
+                rejected++;
+                log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + text(from) + ": " + failure +
+                    "; no public key for its address either: " + what + " dropped");
+                authenticationFailures(sa);
+                return null;
+            }
+        }
+        byte[] nonce = own.decrypt(encryptedNonce.data());
+        if (failure == null && (nonce == null || nonce.length < 8 || nonce.length > 256))
+        {
+            failure = nonce == null ? "its nonce does not decrypt with our private key (does it hold our current " +
+                "public key?)" : "its nonce decrypts to " + nonce.length + " bytes (RFC 2409 wants 8 to 256)";
+        }
+        if (failure != null)
+        {
+            nonce = randomBytes(32);   // our side's keys then differ from the peer's: neither can finish
+        }
+        sa.peerKey = key;
+        sa.peerIdentification = id;
+        sa.peerIdBody = id != null ? id.body() : randomBytes(8);
+        if (failure != null)
+        {
+            rejected++;
+            sa.authFailure = failure;
+            log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + text(from) + ": " + failure);
+            debug("ISAKMP:(" + sa.connId + "): going on with a random nonce until the HASH is refused, so the peer " +
+                "cannot tell why");
+        }
+        else
+        {
+            debug("ISAKMP:(" + sa.connId + "): " + what + ": identity " + identityText(id) + " and nonce decrypted, " +
+                "answering to " + key);
+        }
+        return nonce;
+    }
+
+    /** A phase 1 message after rsa-encr failed earlier: refused, with the reason found then. */
+    private boolean refusedEarlier(final IkeSa sa, final String what, final InetSocketAddress from)
+    {
+        if (sa.authFailure == null)
+        {
+            return false;
+        }
+        rejected++;
+        log.event("ISAKMP:(" + sa.connId + "): authentication failed with peer " + text(from) + ": " + what +
+            " refused: " + sa.authFailure);
+        authenticationFailures(sa);
+        return true;
+    }
+
+    /** The peer's phase 1 identity: in the message, or with rsa-encr the one it sent encrypted before. */
+    private static Payload.Identification peerIdentity(final IkeSa sa, final PayloadCodec.Chain chain,
+        final String what)
+    {
+        if (sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC)
+        {
+            return sa.peerIdentification;
+        }
+        final Payload.Identification id = chain.first(Payload.Identification.class);
+        if (id == null)
+        {
+            throw Ikev1Exception.malformed(what + " without ID payload");
+        }
+        return id;
+    }
+
+    /** A nonce sent in the clear: RFC 2409 wants 8 to 256 bytes (the codec lets longer, encrypted, ones by). */
+    private static byte[] plainNonce(final Payload.Nonce nonce, final String what)
+    {
+        if (nonce.data().length > 256)
+        {
+            throw Ikev1Exception.malformed(what + " nonce of " + nonce.data().length + " bytes (RFC 2409 wants 8 to 256)");
+        }
+        return nonce.data();
+    }
+
+    // ---- aggressive mode (RFC 2409 5.4, pre-shared key; 5.2, RSA encrypted nonces) ----
+
+    /**
+     * Starts aggressive mode: SA, KE, Ni, IDii in one message (the group is that of the first policy
+     * offered); with rsa-encr policies, when there is no pre-shared key for the peer, IDii and Ni go
+     * encrypted to its public key.
+     */
     public synchronized void initiateAggressive(final InetSocketAddress peer)
     {
         if (saFor(peer.getAddress()) != null)
@@ -1354,23 +1586,28 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private void startAggressive(final InetSocketAddress peer, final long now)
     {
         final Isakmp.PresharedKey key = keyForPeer(peer.getAddress());
+        // one message carries the identity and nonce in the clear or encrypted: one method for all transforms
+        final int method = key != null ? Ikev1.AUTH_PSK : Ikev1.AUTH_RSA_ENC;
         final List<Phase1Transform> offer = new ArrayList<>();
         for (final Isakmp.Policy policy : settings.policies())
         {
             final Phase1Transform t = Phase1Transform.of(policy);
-            if (t.authMethod() == Ikev1.AUTH_PSK && key != null && (offer.isEmpty() || offer.get(0).group() == t.group()))
+            if (t.authMethod() == method && unusable(method, key, peer.getAddress(), true) == null &&
+                (offer.isEmpty() || offer.get(0).group() == t.group()))
             {
                 offer.add(t);
             }
         }
         if (offer.isEmpty())
         {
-            log.event("ISAKMP: cannot start aggressive mode with " + text(peer) + ": no pre-shared key policy for it");
+            log.event("ISAKMP: cannot start aggressive mode with " + text(peer) + ": no pre-shared key policy for it" +
+                ", nor an rsa-encr policy with our key and its public key");
             return;
         }
         final IkeSa sa = new IkeSa(true, cookie(), nextConnId++, peer, now);
         sa.aggressive = true;
-        sa.psk = key.key().value().getBytes(StandardCharsets.UTF_8);
+        sa.psk = key != null ? key.key().value().getBytes(StandardCharsets.UTF_8) : null;
+        sa.peerKey = settings.encryptionKeyFor(peer.getAddress());
         sa.offered = offer;
         sas.put(sa.ckyI, sa);
         final List<Payload.Transform> transforms = new ArrayList<>();
@@ -1384,8 +1621,15 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         sa.dh = DiffieHellman.generate(offer.get(0).group(), random);
         sa.gxi = sa.dh.publicValue();
         sa.ni = randomBytes(32);
-        final List<Payload> out = new ArrayList<>(List.of(saPayload, new Payload.KeyExchange(sa.gxi),
-            new Payload.Nonce(sa.ni), ownId()));
+        final List<Payload> out = new ArrayList<>(List.of(saPayload, new Payload.KeyExchange(sa.gxi)));
+        if (method == Ikev1.AUTH_RSA_ENC)
+        {
+            out.addAll(encryptedNonceAndIdentity(sa, sa.ni));
+        }
+        else
+        {
+            out.addAll(List.of(new Payload.Nonce(sa.ni), ownId()));
+        }
         out.addAll(vendorIds());
         transition(sa, IkeSa.State.IKE_I_AM1, "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_AM");
         sendPhase1(sa, out, false, true, now);
@@ -1396,7 +1640,6 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         final byte[] d, final InetSocketAddress from, final long now)
     {
         final Payload.KeyExchange ke = require(chain, Payload.KeyExchange.class, "AM1");
-        final Payload.Nonce nonce = require(chain, Payload.Nonce.class, "AM1");
         final int idIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
         if (idIndex < 0)
         {
@@ -1404,9 +1647,41 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             throw Ikev1Exception.malformed("AM1 without ID payload");
         }
         sa.gxi = ke.data();
-        sa.ni = nonce.data();
-        sa.peerIdBody = chain.body(idIndex);
-        sa.peerId = identityText((Payload.Identification)chain.payloads().get(idIndex));
+        if (sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC)
+        {
+            final byte[] ni;
+            try
+            {
+                ni = readEncrypted(sa, chain, "AM1", from);
+            }
+            catch (final Ikev1Exception e)
+            {
+                sas.remove(sa.ckyI);
+                throw e;
+            }
+            if (ni == null)
+            {
+                sas.remove(sa.ckyI);
+                return;
+            }
+            sa.ni = ni;
+            sa.peerId = sa.peerIdentification != null ? identityText(sa.peerIdentification) : "<unreadable>";
+        }
+        else
+        {
+            final Payload.Nonce nonce = require(chain, Payload.Nonce.class, "AM1");
+            try
+            {
+                sa.ni = plainNonce(nonce, "AM1");
+            }
+            catch (final Ikev1Exception e)
+            {
+                sas.remove(sa.ckyI);
+                throw e;
+            }
+            sa.peerIdBody = chain.body(idIndex);
+            sa.peerId = identityText((Payload.Identification)chain.payloads().get(idIndex));
+        }
         sa.dh = DiffieHellman.generate(sa.chosen.group(), random);
         sa.gxr = sa.dh.publicValue();
         sa.nr = randomBytes(32);
@@ -1424,7 +1699,10 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             id.body());
         final List<Payload> out = new ArrayList<>();
         out.add(responderSa(sa.chosen, (Payload.Sa)chain.payloads().get(chain.indexOf(Ikev1.PAYLOAD_SA))));
-        out.addAll(List.of(new Payload.KeyExchange(sa.gxr), new Payload.Nonce(sa.nr), id, new Payload.Hash(hashR)));
+        out.add(new Payload.KeyExchange(sa.gxr));
+        out.addAll(sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC ? encryptedNonceAndIdentity(sa, sa.nr) :
+            List.of(new Payload.Nonce(sa.nr), id));
+        out.add(new Payload.Hash(hashR));
         out.addAll(vendorIds());
         if (sa.natT)
         {
@@ -1443,7 +1721,6 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         notifiesInPhase1(sa, chain);
         final Payload.Sa saPayload = require(chain, Payload.Sa.class, "AM2");
         final Payload.KeyExchange ke = require(chain, Payload.KeyExchange.class, "AM2");
-        final Payload.Nonce nonce = require(chain, Payload.Nonce.class, "AM2");
         final Payload.Hash hash = require(chain, Payload.Hash.class, "AM2");
         final int idIndex = chain.indexOf(Ikev1.PAYLOAD_ID);
         if (idIndex < 0 || saPayload.proposals().size() != 1 || saPayload.proposals().get(0).transforms().size() != 1)
@@ -1470,10 +1747,20 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         sa.ckyR = h.responderCookie();
         vendorIds(sa, chain);
         sa.gxr = ke.data();
-        sa.nr = nonce.data();
+        final boolean encrypted = sa.chosen.authMethod() == Ikev1.AUTH_RSA_ENC;
+        sa.nr = encrypted ? readEncrypted(sa, chain, "AM2", from) :
+            plainNonce(require(chain, Payload.Nonce.class, "AM2"), "AM2");
+        final byte[] idBody = encrypted ? sa.peerIdBody : chain.body(idIndex);
         deriveKeys(sa);
+        if (sa.authFailure != null)
+        {
+            // logged as it was found; no AM3, as after a hash mismatch. A later AM2 is judged afresh.
+            sa.authFailure = null;
+            authenticationFailures(sa);
+            return;
+        }
         final byte[] expected = Ikev1Crypto.hashR(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR,
-            sa.saiB, chain.body(idIndex));
+            sa.saiB, idBody);
         if (!java.security.MessageDigest.isEqual(expected, hash.data()))
         {
             authenticationFailed(sa, from);
@@ -1486,8 +1773,8 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             sa.localPort = NAT_T_PORT;
             sa.peer = new InetSocketAddress(sa.peer.getAddress(), NAT_T_PORT);
         }
-        sa.peerIdBody = chain.body(idIndex);
-        sa.peerId = identityText((Payload.Identification)chain.payloads().get(idIndex));
+        sa.peerIdBody = idBody;
+        sa.peerId = identityText(encrypted ? sa.peerIdentification : (Payload.Identification)chain.payloads().get(idIndex));
         final byte[] hashI = Ikev1Crypto.hashI(sa.chosen.hash(), sa.skeyid, sa.gxi, sa.gxr, sa.ckyI, sa.ckyR, sa.saiB,
             ownId().body());
         final List<Payload> out = new ArrayList<>(List.of(new Payload.Hash(hashI)));
@@ -1507,6 +1794,10 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
     private void aggressiveResponderFinish(final IkeSa sa, final IsakmpHeader h, final byte[] d,
         final InetSocketAddress from, final int localPort, final long now)
     {
+        if (refusedEarlier(sa, "AM3", from))
+        {
+            return;
+        }
         final PayloadCodec.Chain chain;
         final byte[] iv = Ikev1Crypto.phase1Iv(sa.chosen.hash(), sa.gxi, sa.gxr, sa.chosen.cipher().blockSize());
         final Opened opened;
@@ -1556,10 +1847,14 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
             throw new Ikev1Exception(Ikev1.INVALID_KEY_INFORMATION, e.getMessage());
         }
         final IkeHash prf = sa.chosen.hash();
-        // RFC 2409 5: pre-shared keys prf(pre-shared-key, Ni_b | Nr_b); signatures prf(Ni_b | Nr_b, g^xy)
-        sa.skeyid = sa.chosen.authMethod() == Ikev1.AUTH_RSA_SIG ?
-            Ikev1Crypto.skeyidPsk(prf, Ikev1Crypto.concat(sa.ni, sa.nr), gxy, new byte[0]) :
-            Ikev1Crypto.skeyidPsk(prf, sa.psk, sa.ni, sa.nr);
+        // RFC 2409 5: pre-shared keys prf(pre-shared-key, Ni_b | Nr_b); signatures prf(Ni_b | Nr_b, g^xy);
+        // encrypted nonces prf(hash(Ni_b | Nr_b), CKY-I | CKY-R)
+        sa.skeyid = switch (sa.chosen.authMethod())
+        {
+            case Ikev1.AUTH_RSA_SIG -> Ikev1Crypto.skeyidPsk(prf, Ikev1Crypto.concat(sa.ni, sa.nr), gxy, new byte[0]);
+            case Ikev1.AUTH_RSA_ENC -> Ikev1Crypto.skeyidEncryptedNonces(prf, sa.ni, sa.nr, sa.ckyI, sa.ckyR);
+            default -> Ikev1Crypto.skeyidPsk(prf, sa.psk, sa.ni, sa.nr);
+        };
         final byte[][] k = Ikev1Crypto.skeyids(prf, sa.skeyid, gxy, sa.ckyI, sa.ckyR);
         sa.skeyidD = k[0];
         sa.skeyidA = k[1];
@@ -1829,6 +2124,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         qm.iv = opened.nextIv;
         final Payload.Sa saPayload = require(chain, Payload.Sa.class, "QM1");
         final Payload.Nonce nonce = require(chain, Payload.Nonce.class, "QM1");
+        plainNonce(nonce, "QM1");
         final Payload.KeyExchange ke = chain.first(Payload.KeyExchange.class);
         final List<Payload.Identification> ids = chain.all(Payload.Identification.class);
         debug("ISAKMP:(" + sa.connId + "): processing SA payload. message ID = " + qm.messageId);
@@ -1991,6 +2287,7 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         qm.iv = opened.nextIv;
         final Payload.Sa saPayload = require(chain, Payload.Sa.class, "QM2");
         final Payload.Nonce nonce = require(chain, Payload.Nonce.class, "QM2");
+        plainNonce(nonce, "QM2");
         final Payload.KeyExchange ke = chain.first(Payload.KeyExchange.class);
         if (saPayload.proposals().size() != 1 || saPayload.proposals().get(0).transforms().size() != 1 ||
             saPayload.proposals().get(0).protocolId() != Ikev1.PROTO_IPSEC_ESP ||

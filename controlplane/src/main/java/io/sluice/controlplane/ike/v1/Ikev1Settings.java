@@ -8,10 +8,17 @@ import io.sluice.controlplane.config.Ip4Subnet;
 import io.sluice.controlplane.config.Ipsec;
 import io.sluice.controlplane.config.Isakmp;
 import io.sluice.controlplane.config.LocalPool;
+import io.sluice.controlplane.config.RsaPublicKey;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +45,9 @@ import java.util.Optional;
  *                           for keys bound to a host name ({@code crypto isakmp key K hostname H}).
  * @param rekeyOverlapMillis make-before-break: how long a rekeyed child SA stays after its replacement is up.
  * @param credentials        our certificate and key and the trusted CAs, for rsa-sig policies; null: none, and
- *                           rsa-sig policies are neither offered nor accepted.
+ *                           rsa-sig policies are neither offered nor accepted. Its key also decrypts what peers
+ *                           encrypt to us with rsa-encr.
+ * @param rsaPublicKeys      {@code crypto key pubkey-chain rsa}: the peers' public keys rsa-encr encrypts to.
  * @param modeConfigGateway  mode config as a gateway (an address pool and initiate/respond); null: none.
  * @param modeConfigClient   mode config as a client: pull, wait for a push, or none.
  */
@@ -58,6 +67,7 @@ public record Ikev1Settings(
     Map<InetAddress, String> peerHostnames,
     long rekeyOverlapMillis,
     Ikev1Credentials credentials,
+    List<RsaPublicKey> rsaPublicKeys,
     ModeConfig.Gateway modeConfigGateway,
     ModeConfig.Client modeConfigClient)
 {
@@ -68,6 +78,7 @@ public record Ikev1Settings(
         phase2 = List.copyOf(phase2);
         peerGroups = peerGroups.stream().map(List::copyOf).toList();
         peerHostnames = Map.copyOf(peerHostnames);
+        rsaPublicKeys = List.copyOf(rsaPublicKeys);
         modeConfigClient = modeConfigClient == null ? ModeConfig.Client.OFF : modeConfigClient;
     }
 
@@ -102,6 +113,102 @@ public record Ikev1Settings(
             }
         }
         return null;
+    }
+
+    /**
+     * A peer's RSA public key from {@code crypto key pubkey-chain rsa}, as rsa-encr uses it.
+     *
+     * @param name how the configuration names it: {@code addressed-key A} or {@code named-key N}.
+     * @param key  the key.
+     */
+    public record PeerKey(String name, PublicKey key)
+    {
+        boolean sameKey(final PeerKey other)
+        {
+            return other != null && Arrays.equals(key.getEncoded(), other.key.getEncoded());
+        }
+
+        @Override
+        public String toString()
+        {
+            return name;
+        }
+    }
+
+    /**
+     * The key to encrypt nonces to a peer at {@code peer}: its {@code addressed-key}, else the
+     * {@code named-key} whose {@code address} it is; null without one. Encryption keys are preferred
+     * to general purpose ones, signature keys are not used.
+     */
+    public PeerKey encryptionKeyFor(final InetAddress peer)
+    {
+        final Ip4 address = ip4(peer);
+        if (address == null)
+        {
+            return null;
+        }
+        final PeerKey addressed = encryptionKey(k -> k.addressed() && k.address().equals(Optional.of(address)));
+        return addressed != null ? addressed :
+            encryptionKey(k -> !k.addressed() && k.address().equals(Optional.of(address)));
+    }
+
+    /**
+     * The key bound to an identity a peer claims: for an address its key as {@link #encryptionKeyFor(InetAddress)}
+     * finds it, for a host name (FQDN or user FQDN) the {@code named-key} of that name; null otherwise.
+     */
+    public PeerKey encryptionKeyFor(final Payload.Identification id)
+    {
+        return switch (id.idType())
+        {
+            case Ikev1.ID_IPV4_ADDR -> id.data().length == 4 ? encryptionKeyFor(inet(Ip4.of(id.data()[0], id.data()[1],
+                id.data()[2], id.data()[3]))) : null;
+            case Ikev1.ID_FQDN, Ikev1.ID_USER_FQDN ->
+            {
+                final String name = new String(id.data(), StandardCharsets.US_ASCII);
+                yield encryptionKey(k -> !k.addressed() && k.name().equalsIgnoreCase(name));
+            }
+            default -> null;
+        };
+    }
+
+    private PeerKey encryptionKey(final java.util.function.Predicate<RsaPublicKey> which)
+    {
+        PeerKey general = null;
+        for (final RsaPublicKey k : rsaPublicKeys)
+        {
+            if (k.usage() == RsaPublicKey.Usage.SIGNATURE || !which.test(k))
+            {
+                continue;
+            }
+            final PublicKey key = rsaKey(k);
+            if (key == null)
+            {
+                continue;   // the configuration check warned: not a DER RSA public key
+            }
+            final PeerKey found = new PeerKey((k.addressed() ? "addressed-key " : "named-key ") + k.name() +
+                (k.usage() == RsaPublicKey.Usage.GENERAL ? "" : " " + k.usage().keyword()), key);
+            if (k.usage() == RsaPublicKey.Usage.ENCRYPTION)
+            {
+                return found;
+            }
+            if (general == null)
+            {
+                general = found;
+            }
+        }
+        return general;
+    }
+
+    private static PublicKey rsaKey(final RsaPublicKey k)
+    {
+        try
+        {
+            return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(k.key().bytes()));
+        }
+        catch (final GeneralSecurityException | IllegalArgumentException e)
+        {
+            return null;
+        }
     }
 
     /**
@@ -210,6 +317,7 @@ public record Ikev1Settings(
         b.peerHostnames = new java.util.HashMap<>(peerHostnames);
         b.rekeyOverlapMillis = rekeyOverlapMillis;
         b.credentials = credentials;
+        b.rsaPublicKeys = new ArrayList<>(rsaPublicKeys);
         b.modeConfigGateway = modeConfigGateway;
         b.modeConfigClient = modeConfigClient;
         return b;
@@ -234,7 +342,8 @@ public record Ikev1Settings(
         b.identity = isakmp.identity();
         b.hostname = config.hostname().orElse(null);
         b.dpd = isakmp.keepalive().map(Dpd::of).orElse(null);
-        // sluice pki: the certificate, key and CA for rsa-sig policies, read now so a bad file stops the start
+        // sluice pki: the certificate, key and CA for rsa-sig policies (the key also for rsa-encr), read now so a
+        // bad file stops the start
         config.pki().ifPresent(pki ->
         {
             try
@@ -247,6 +356,7 @@ public record Ikev1Settings(
                 throw new IllegalArgumentException("sluice pki: " + e.getMessage(), e);
             }
         });
+        b.rsaPublicKeys = new ArrayList<>(config.rsaPublicKeys());
         // mode config: the pool named by crypto isakmp client configuration, started as a crypto map says
         isakmp.clientAddressPool().ifPresent(name ->
         {
@@ -314,6 +424,7 @@ public record Ikev1Settings(
         public Map<InetAddress, String> peerHostnames = new java.util.HashMap<>();
         public long rekeyOverlapMillis = 10_000;
         public Ikev1Credentials credentials;
+        public List<RsaPublicKey> rsaPublicKeys = new ArrayList<>();
         public ModeConfig.Gateway modeConfigGateway;
         public ModeConfig.Client modeConfigClient = ModeConfig.Client.OFF;
 
@@ -357,7 +468,7 @@ public record Ikev1Settings(
         {
             return new Ikev1Settings(localAddress, policies, keys, identity, hostname, dpd, phase2, retransmitMillis,
                 retransmitLimit, natKeepaliveMillis, maxHalfOpen, peerGroups, peerHostnames, rekeyOverlapMillis, credentials,
-                modeConfigGateway, modeConfigClient);
+                rsaPublicKeys, modeConfigGateway, modeConfigClient);
         }
     }
 }

@@ -17,6 +17,8 @@ public final class PayloadCodec
     public static final int MAX_PAYLOADS = 64;
     public static final int MAX_PROPOSALS = 64;
     public static final int MAX_TRANSFORMS = 64;
+    /** The longest NONCE payload: a nonce encrypted to a 4096-bit RSA key (rsa-encr). */
+    public static final int MAX_ENCRYPTED_NONCE = 512;
 
     private PayloadCodec()
     {
@@ -145,9 +147,12 @@ public final class PayloadCodec
             case Ikev1.PAYLOAD_KE -> new Payload.KeyExchange(atLeast(type, b, from, to, 1));
             case Ikev1.PAYLOAD_NONCE ->
             {
-                if (n < 8 || n > 256)
+                // RFC 2409 wants 8 to 256 bytes; with rsa-encr the payload holds the nonce encrypted to an
+                // RSA key and is as long as its modulus, up to 4096 bits. The engine checks plain nonces.
+                if (n < 8 || n > MAX_ENCRYPTED_NONCE)
                 {
-                    throw Ikev1Exception.malformed("nonce of " + n + " bytes (RFC 2409 wants 8 to 256)");
+                    throw Ikev1Exception.malformed("nonce of " + n + " bytes (RFC 2409 wants 8 to 256, " +
+                        MAX_ENCRYPTED_NONCE + " if encrypted to an RSA key)");
                 }
                 yield new Payload.Nonce(Arrays.copyOfRange(b, from, to));
             }
