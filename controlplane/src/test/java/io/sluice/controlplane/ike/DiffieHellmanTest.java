@@ -62,7 +62,7 @@ class DiffieHellmanTest
     @Test
     void bothSidesDeriveTheSameSecretInEveryGroup()
     {
-        for (final int group : new int[]{1, 2, 5, 14, 15, 16, 19, 20})
+        for (final int group : new int[]{1, 2, 5, 14, 15, 16, 19, 20, 31})
         {
             final DiffieHellman a = DiffieHellman.generate(group, RANDOM);
             final DiffieHellman b = DiffieHellman.generate(group, RANDOM);
@@ -100,5 +100,38 @@ class DiffieHellmanTest
             new java.net.InetSocketAddress("10.77.0.1", 4500));
         // python3: hashlib.sha1(cookies + bytes([10,77,0,1]) + (4500).to_bytes(2,'big'))
         assertEquals("8fbbe883e21a57fde18886a872383c62102cc66a", HexFormat.of().formatHex(h));
+    }
+
+    private static byte[] hex(final String h)
+    {
+        return java.util.HexFormat.of().parseHex(h);
+    }
+
+    @Test
+    void curve25519MatchesRfc7748()
+    {
+        // 5.2, first vector: one scalar multiplication
+        assertArrayEquals(hex("c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"),
+            DiffieHellman.x25519(hex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"),
+                hex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c")));
+        // 6.1: Alice's and Bob's public values from the base point 9, and their shared secret
+        final byte[] alice = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        final byte[] bob = hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+        final byte[] nine = new byte[32];
+        nine[0] = 9;
+        final byte[] alicePublic = DiffieHellman.x25519(alice, nine);
+        final byte[] bobPublic = DiffieHellman.x25519(bob, nine);
+        assertArrayEquals(hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"), alicePublic);
+        assertArrayEquals(hex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"), bobPublic);
+        final byte[] k = hex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+        assertArrayEquals(k, DiffieHellman.x25519(alice, bobPublic));
+        assertArrayEquals(k, DiffieHellman.x25519(bob, alicePublic));
+        // 5: the top bit of a received u-coordinate is ignored
+        final byte[] high = bobPublic.clone();
+        high[31] |= (byte)0x80;
+        assertArrayEquals(k, DiffieHellman.x25519(alice, high));
+        // RFC 8031 2.3: a low-order point (u = 0) gives the all-zero secret, refused
+        final DiffieHellman a = DiffieHellman.generate(DiffieHellman.CURVE25519, RANDOM);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> a.sharedSecret(new byte[32]));
     }
 }
