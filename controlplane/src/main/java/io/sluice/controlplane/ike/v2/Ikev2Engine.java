@@ -28,8 +28,10 @@ import java.util.function.LongSupplier;
 /**
  * The IKEv2 protocol engine (RFC 7296): IKE_SA_INIT and IKE_AUTH with pre-shared keys or
  * certificates (RSA and ECDSA signatures, RFC 7427 when the peer announces it), IKE fragmentation
- * (RFC 7383: SKF fragments sent above the fragment size, reassembled with limits), CREATE_CHILD_SA (new children, child and IKE SA rekeying, make-before-break, simultaneous
- * child rekeying as 2.8.1 says), INFORMATIONAL (delete, notify, liveness checks), NAT detection
+ * (RFC 7383: SKF fragments sent above the fragment size, reassembled with limits), CREATE_CHILD_SA (new
+ * children, child and IKE SA rekeying, make-before-break, simultaneous child rekeying as 2.8.1 says and
+ * simultaneous IKE SA rekeying as 2.8.2 says, with the rekey/delete collisions of 2.25.2),
+ * INFORMATIONAL (delete, notify, liveness checks), NAT detection
  * with the float to 4500, retransmission and message-id windows of one, INVALID_KE_PAYLOAD and
  * COOKIE (2.6) with bounded half-open state.
  * <p>
@@ -199,6 +201,12 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             if (sa.state == Ikev2Sa.State.INIT_ANSWERED && now - sa.createdAt >= settings.halfOpenMillis())
             {
                 debug(sa, "half-open SA with " + text(sa.peer) + " timed out");
+                remove(sa);
+                continue;
+            }
+            if (sa.state == Ikev2Sa.State.REKEYED && now >= sa.expiresAt)
+            {
+                debug(sa, "rekeyed IKE SA with " + text(sa.peer) + " was never deleted by the peer: removing it");
                 remove(sa);
                 continue;
             }
@@ -1570,11 +1578,18 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
                 new byte[]{(byte)(chosen.group() >>> 8), (byte)chosen.group()})));
             return;
         }
-        if (sa.rekeyingIke)
+        if (sa.peerRekey != null)
         {
-            debug(sa, "simultaneous IKE SA rekey: answering TEMPORARY_FAILURE, ours goes on");
+            debug(sa, "peer rekeys the IKE SA again while its first rekey collides with ours: TEMPORARY_FAILURE");
             respond(sa, h, List.of(Payload.Notify.of(Ikev2.TEMPORARY_FAILURE)));
             return;
+        }
+        if (sa.rekeyingIke && (sa.outstanding == null || sa.outstanding.kind != Kind.REKEY_IKE))
+        {
+            // ours is still queued, nothing of it went out: the peer's rekey goes ahead alone
+            sa.queue.removeIf(q -> q.kind == Kind.REKEY_IKE);
+            sa.rekeyingIke = false;
+            debug(sa, "peer rekeys the IKE SA before our queued rekey went out: ours is dropped");
         }
         final DiffieHellman dh = DiffieHellman.generate(chosen.group(), random);
         final byte[] gir;
@@ -1593,11 +1608,30 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
                 ByteBuffer.allocate(8).putLong(newSpiR).array(), chosen.transforms()))),
             new Payload.Nonce(nr),
             new Payload.KeyExchange(chosen.group(), dh.publicValue())));
-        replaceIkeSa(sa, false, newSpiI, newSpiR, chosen, gir, ni, nr, now);
+        final Ikev2Sa fresh = rekeyedSa(sa, false, newSpiI, newSpiR, chosen, gir, ni, nr, now);
+        if (!sa.rekeyingIke)
+        {
+            inherit(sa, fresh, now);
+            return;
+        }
+        // 2.8.2: both sides rekey this IKE SA. Answer as usual and keep the peer's new SA aside; which
+        // of the two new SAs survives is known once our own request is answered (all four nonces).
+        sa.peerRekey = fresh;
+        sa.peerRekeyLowestNonce = lowest(ni, nr);
+        fresh.rekeyOf = sa;
+        debug(sa, "simultaneous IKE SA rekey: answered the peer's, its new SA " + fresh.id + " [" +
+            Long.toHexString(newSpiI) + "_i " + Long.toHexString(newSpiR) + "_r] waits until ours is answered");
     }
 
     /** Creates the rekeyed IKE SA and moves the children to it; the old one is REKEYED. */
     private void replaceIkeSa(final Ikev2Sa old, final boolean initiator, final long spiI, final long spiR,
+        final IkeSuite suite, final byte[] gir, final byte[] ni, final byte[] nr, final long now)
+    {
+        inherit(old, rekeyedSa(old, initiator, spiI, spiR, suite, gir, ni, nr, now), now);
+    }
+
+    /** A new IKE SA made by a CREATE_CHILD_SA rekey of {@code old}: keys from its SK_d, its settings, no children yet. */
+    private Ikev2Sa rekeyedSa(final Ikev2Sa old, final boolean initiator, final long spiI, final long spiR,
         final IkeSuite suite, final byte[] gir, final byte[] ni, final byte[] nr, final long now)
     {
         final Ikev2Sa sa = new Ikev2Sa(initiator, nextId++, spiI, old.peer, old.localPort, now);
@@ -1621,15 +1655,52 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         sa.nextNatKeepalive = now + settings.natKeepaliveMillis();
         sa.expiresAt = now + settings.ikeLifetimeSeconds() * 1000L;
         sa.rekeyAt = now + settings.ikeLifetimeSeconds() * 900L;
-        sa.children.addAll(old.children);
+        sas.put(sa.ourSpi(), sa);
+        return sa;
+    }
+
+    /**
+     * {@code fresh} replaces {@code old}: the children and the requests not sent yet move to it,
+     * and the old SA is REKEYED until its delete (ours or the peer's), or until {@link #rekeyedWait}.
+     */
+    private void inherit(final Ikev2Sa old, final Ikev2Sa fresh, final long now)
+    {
+        fresh.children.addAll(old.children);
         old.children.clear();
+        for (final Request r : old.queue)
+        {
+            if (r.kind != Kind.REKEY_IKE && r.kind != Kind.DELETE_IKE)
+            {
+                fresh.queue.add(r);
+            }
+        }
+        old.queue.clear();
         old.state = Ikev2Sa.State.REKEYED;
         old.rekeyingIke = false;
-        old.expiresAt = now + 4 * settings.retransmitMillis() * (settings.retransmitLimit() + 1);
-        sas.put(sa.ourSpi(), sa);
-        debug(sa, "IKE SA " + old.id + " rekeyed as " + sa.id + " [" + Long.toHexString(spiI) + "_i " +
-            Long.toHexString(spiR) + "_r], " + suite + "; " + sa.children.size() + " child SAs moved");
-        listener.ikeSaEstablished(sa.peer, sa.peerId);
+        old.expiresAt = now + rekeyedWait();
+        debug(fresh, "IKE SA " + old.id + " rekeyed as " + fresh.id + " [" + Long.toHexString(fresh.spiI) + "_i " +
+            Long.toHexString(fresh.spiR) + "_r], " + fresh.suite + "; " + fresh.children.size() + " child SAs moved");
+        listener.ikeSaEstablished(fresh.peer, fresh.peerId);
+        if (fresh.outstanding == null && !fresh.queue.isEmpty())
+        {
+            transmit(fresh, fresh.queue.poll(), now);
+        }
+    }
+
+    /** How long an IKE SA that was rekeyed, or made redundant by a collision, waits for the peer's delete. */
+    private long rekeyedWait()
+    {
+        return 4 * settings.retransmitMillis() * (settings.retransmitLimit() + 1);
+    }
+
+    /** Detaches the peer's new SA of a collision from {@code old}. */
+    private static Ikev2Sa takePeerRekey(final Ikev2Sa old)
+    {
+        final Ikev2Sa theirs = old.peerRekey;
+        old.peerRekey = null;
+        old.peerRekeyLowestNonce = null;
+        theirs.rekeyOf = null;
+        return theirs;
     }
 
     /** Responses to CREATE_CHILD_SA requests of ours. */
@@ -1643,33 +1714,42 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             {
                 if (Ikev2.isError(n.notifyType()))
                 {
+                    if (sa.peerRekey != null)
+                    {
+                        // the peer did not see the collision (it had rekeyed already): its new SA is the one
+                        debug(sa, "our IKE SA rekey refused (" + Ikev2.notifyName(n.notifyType()) + ") while the " +
+                            "peer's went through: its new SA " + sa.peerRekey.id + " takes over");
+                        inherit(sa, takePeerRekey(sa), now);
+                        return;
+                    }
                     log.event("IKEv2:(SA ID = " + sa.id + "): IKE SA rekey refused by " + text(sa.peer) + ": " +
                         Ikev2.notifyName(n.notifyType()) + "; retrying later");
                     sa.rekeyAt = now + 10 * settings.retransmitMillis();
                     return;
                 }
             }
-            final Payload.Sa saPayload = require(chain, Payload.Sa.class, "IKE rekey response");
-            final Payload.Nonce nr = require(chain, Payload.Nonce.class, "IKE rekey response");
-            final Payload.KeyExchange ke = require(chain, Payload.KeyExchange.class, "IKE rekey response");
-            final IkeSuite chosen = selectIke(saPayload, true);
-            final Payload.Proposal p = saPayload.proposals().getFirst();
-            if (chosen == null || p.spi().length != 8 || ke.group() != r.dh.group() || chosen.group() != r.dh.group())
-            {
-                throw new Ikev2Exception(Ikev2.NO_PROPOSAL_CHOSEN, "IKE rekey response chose something not offered");
-            }
-            final byte[] gir;
+            final Ikev2Sa ours;
             try
             {
-                gir = r.dh.sharedSecret(ke.data());
+                ours = acceptIkeRekey(sa, r, chain, now);
             }
-            catch (final IllegalArgumentException e)
+            catch (final Ikev2Exception e)
             {
-                throw Ikev2Exception.malformed("KE payload: " + e.getMessage());
+                if (sa.peerRekey != null)
+                {
+                    debug(sa, "our IKE SA rekey failed (" + e.getMessage() + ") while the peer's went through: its " +
+                        "new SA " + sa.peerRekey.id + " takes over");
+                    inherit(sa, takePeerRekey(sa), now);
+                }
+                throw e;
             }
-            replaceIkeSa(sa, true, r.newIkeSpi, ByteBuffer.wrap(p.spi()).getLong(), chosen, gir, r.nonce, nr.data(), now);
-            final Request del = new Request(Kind.DELETE_IKE, Ikev2.INFORMATIONAL, List.of(Payload.Delete.ike()));
-            sendRequest(sa, del, now);
+            if (sa.peerRekey == null)
+            {
+                inherit(sa, ours, now);
+                sendRequest(sa, new Request(Kind.DELETE_IKE, Ikev2.INFORMATIONAL, List.of(Payload.Delete.ike())), now);
+                return;
+            }
+            resolveIkeCollision(sa, ours, lowest(r.nonce, ours.nr), now);
             return;
         }
         final Child c;
@@ -1736,6 +1816,61 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         deleteChildren(sa, delete, now);
     }
 
+    /** Initiator of an IKE SA rekey: the new IKE SA from the peer's answer, which must pick what we offered. */
+    private Ikev2Sa acceptIkeRekey(final Ikev2Sa sa, final Request r, final PayloadCodec.Chain chain, final long now)
+    {
+        final Payload.Sa saPayload = require(chain, Payload.Sa.class, "IKE rekey response");
+        final Payload.Nonce nr = require(chain, Payload.Nonce.class, "IKE rekey response");
+        final Payload.KeyExchange ke = require(chain, Payload.KeyExchange.class, "IKE rekey response");
+        final IkeSuite chosen = selectIke(saPayload, true);
+        if (chosen == null || saPayload.proposals().getFirst().spi().length != 8 || ke.group() != r.dh.group() ||
+            chosen.group() != r.dh.group())
+        {
+            throw new Ikev2Exception(Ikev2.NO_PROPOSAL_CHOSEN, "IKE rekey response chose something not offered");
+        }
+        final byte[] gir;
+        try
+        {
+            gir = r.dh.sharedSecret(ke.data());
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw Ikev2Exception.malformed("KE payload: " + e.getMessage());
+        }
+        return rekeyedSa(sa, true, r.newIkeSpi, ByteBuffer.wrap(saPayload.proposals().getFirst().spi()).getLong(),
+            chosen, gir, r.nonce, nr.data(), now);
+    }
+
+    /**
+     * Both sides rekeyed the same IKE SA (2.8.2) and both exchanges completed: two new IKE SAs. The
+     * one made with the lowest of the four nonces is redundant and the side that initiated it deletes
+     * it; the other inherits the children, and its initiator deletes the old IKE SA. The peer reaches
+     * the same verdict from the same nonces.
+     */
+    private void resolveIkeCollision(final Ikev2Sa old, final Ikev2Sa ours, final byte[] ourLowestNonce,
+        final long now)
+    {
+        final byte[] theirLowestNonce = old.peerRekeyLowestNonce;
+        final Ikev2Sa theirs = takePeerRekey(old);
+        if (Arrays.compareUnsigned(ourLowestNonce, theirLowestNonce) < 0)
+        {
+            debug(old, "simultaneous IKE SA rekey: ours (SA " + ours.id + ") has the lowest nonce and is deleted, " +
+                "the peer's (SA " + theirs.id + ") takes the children; the peer deletes the old SA");
+            inherit(old, theirs, now);
+            ours.state = Ikev2Sa.State.DELETING;
+            sendRequest(ours, new Request(Kind.DELETE_IKE, Ikev2.INFORMATIONAL, List.of(Payload.Delete.ike())), now);
+        }
+        else
+        {
+            debug(old, "simultaneous IKE SA rekey: the peer's (SA " + theirs.id + ") has the lowest nonce, the peer " +
+                "deletes it; ours (SA " + ours.id + ") takes the children and we delete the old SA");
+            inherit(old, ours, now);
+            theirs.state = Ikev2Sa.State.REKEYED;
+            theirs.expiresAt = now + rekeyedWait();
+            sendRequest(old, new Request(Kind.DELETE_IKE, Ikev2.INFORMATIONAL, List.of(Payload.Delete.ike())), now);
+        }
+    }
+
     private static byte[] lowest(final byte[] a, final byte[] b)
     {
         return Arrays.compareUnsigned(a, b) <= 0 ? a : b;
@@ -1796,7 +1931,22 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         if (deleteIke)
         {
             respond(sa, h, List.of());
-            debug(sa, "peer deleted the IKE SA");
+            if (sa.peerRekey != null)
+            {
+                // 2.8.2: the peer's new SA won, or the peer never saw our rekey; either way it is the one
+                debug(sa, "peer deleted the IKE SA it rekeyed while we rekeyed it too: its new SA " + sa.peerRekey.id +
+                    " takes the children" + (sa.rekeyingIke ? ", our rekey is dropped" : ""));
+                inherit(sa, takePeerRekey(sa), now);
+                remove(sa);
+                return;
+            }
+            if (sa.rekeyOf != null)
+            {
+                debug(sa, "peer deleted its redundant IKE SA of a simultaneous rekey of IKE SA " + sa.rekeyOf.id);
+                remove(sa);
+                return;
+            }
+            debug(sa, "peer deleted the IKE SA" + (sa.rekeyingIke ? " we are rekeying: our rekey is dropped" : ""));
             if (sa.state == Ikev2Sa.State.ESTABLISHED)
             {
                 log.event("%CRYPTO-5-SESSION_STATUS: Crypto tunnel is DOWN. Peer " +
@@ -2344,6 +2494,14 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         if (sas.get(sa.ourSpi()) == sa)
         {
             sas.remove(sa.ourSpi());
+        }
+        if (sa.peerRekey != null)
+        {
+            remove(takePeerRekey(sa));   // the old SA of an open collision goes, and the peer's new SA with it
+        }
+        if (sa.rekeyOf != null)
+        {
+            takePeerRekey(sa.rekeyOf);
         }
     }
 

@@ -161,6 +161,16 @@ final class Ikev2Sa
     long rekeyAt = Long.MAX_VALUE;
     long expiresAt = Long.MAX_VALUE;
     boolean rekeyingIke;
+    /**
+     * Simultaneous IKE SA rekeying (RFC 7296 2.8.2): the new IKE SA the peer made by rekeying this
+     * one while our own rekey of it was out, and the lowest nonce of the peer's exchange. Kept
+     * aside, without children, until our exchange is answered and the four nonces say which new SA
+     * survives.
+     */
+    Ikev2Sa peerRekey;
+    byte[] peerRekeyLowestNonce;
+    /** On such a peer-made SA, while the collision is open: the IKE SA it rekeys. */
+    Ikev2Sa rekeyOf;
     int authFailures;
     // our requests
     int nextRequestId;

@@ -90,13 +90,19 @@ final class Pair
 
     Pair(final Ikev2Settings settingsA, final Ikev2Settings settingsB)
     {
+        this(settingsA, settingsB, new SecureRandom(), new SecureRandom());
+    }
+
+    /** With each engine's own source of randomness (nonces, SPIs, DH keys). */
+    Pair(final Ikev2Settings settingsA, final Ikev2Settings settingsB, final SecureRandom randomA,
+        final SecureRandom randomB)
+    {
         addressA = settingsA.localAddress();
         addressB = settingsB.localAddress();
-        final SecureRandom random = new SecureRandom();
         a = new Ikev2Engine(settingsA, (d, to, port) -> wire.add(new Datagram(d, new InetSocketAddress(addressA, port),
-            to, true)), eventsA, IkeLog.to(logA::add, true), () -> now[0], random);
+            to, true)), eventsA, IkeLog.to(logA::add, true), () -> now[0], randomA);
         b = new Ikev2Engine(settingsB, (d, to, port) -> wire.add(new Datagram(d, new InetSocketAddress(addressB, port),
-            to, false)), eventsB, IkeLog.to(logB::add, true), () -> now[0], random);
+            to, false)), eventsB, IkeLog.to(logB::add, true), () -> now[0], randomB);
     }
 
     /** Delivers datagrams until the wire is empty. */

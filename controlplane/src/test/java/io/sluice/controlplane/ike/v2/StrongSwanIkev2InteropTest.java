@@ -41,8 +41,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * fakes a NAT, so IKE floats to 4500 and ESP is UDP-encapsulated), each in its own network
  * namespace joined by a veth pair; charon runs in its own mount namespace with a private /run and
  * its own vici socket. PSK both ways with curve25519 and ecp256, AES-GCM and CBC+SHA256 children,
- * liveness failure both ways, a child rekey both ways. strongSwan installs a child only after
- * verifying our AUTH, and its own log of the ESP keys (chd level 4) must equal ours.
+ * liveness failure both ways, a child rekey both ways, both sides rekeying the IKE SA at once.
+ * strongSwan installs a child only after verifying our AUTH, and its own log of the ESP keys (chd
+ * level 4) must equal ours.
  */
 class StrongSwanIkev2InteropTest
 {
@@ -68,6 +69,13 @@ class StrongSwanIkev2InteropTest
     private final List<ChildSa> deleted = new CopyOnWriteArrayList<>();
     private final List<String> order = new CopyOnWriteArrayList<>();
     private final List<Long> dead = new CopyOnWriteArrayList<>();
+    /** While {@code holding}, what Sluice sends waits here, in order: to make two exchanges cross on the wire. */
+    private final List<Held> held = new ArrayList<>();
+    private boolean holding;
+
+    private record Held(byte[] datagram, InetSocketAddress to, int localPort)
+    {
+    }
 
     @BeforeEach
     void setUp() throws IOException
@@ -204,6 +212,82 @@ class StrongSwanIkev2InteropTest
             SWAN), String.join("\n", sluiceLog));
         assertTrue(engine.childSas().isEmpty());
         assertEquals(0, engine.ikeSaCount());
+    }
+
+    /**
+     * RFC 7296 2.8.2 with strongSwan: both sides rekey the IKE SA at once. What Sluice sends is held
+     * back and let out one step at a time, each step waiting for the other side's log, so the order
+     * is the same every run: strongSwan's CREATE_CHILD_SA reaches Sluice while Sluice's is held; then
+     * Sluice's request reaches strongSwan, whose own is still unanswered; strongSwan answers, Sluice
+     * decides; then Sluice's answer reaches strongSwan, which decides; then the deletes go. Both must
+     * agree which new IKE SA is redundant (strongSwan logs whether it won or lost), end with the same
+     * single IKE SA, keep the child, and go on working over the survivor.
+     */
+    @Test
+    void bothSidesRekeyTheIkeSaAtOnceAndKeepTheSameOneWithTheChild() throws Exception
+    {
+        startCharon("aes256gcm16-prfsha256-x25519", "aes256gcm16", 0);
+        startSluice(Pair.gcm(31), set(EspEncryption.AES_GCM_256, EspIntegrity.NONE), 0,
+            new Ikev2Settings.Dpd(30_000, 1000, Isakmp.DpdMode.ON_DEMAND));
+        engine.initiate(new InetSocketAddress(Pair.ip(SWAN), 500));
+        final ChildSa child = awaitChild(1);
+        assertStrongSwanAgrees(child, true, "AES_GCM_16-256", null);
+        final long[] before = engine.ikeSpis(Pair.ip(SWAN));
+
+        synchronized (this)
+        {
+            holding = true;
+        }
+        engine.rekeyIke(Pair.ip(SWAN));
+        swanctl("--rekey", "--ike", "sluice");
+        await(() -> sluiceLog.stream().anyMatch(l -> l.contains("simultaneous IKE SA rekey: answered the peer's")),
+            3000, "strongSwan's IKE SA rekey to arrive while ours is held back");
+        releaseOne();   // our request: strongSwan sees the collision and answers, then we decide
+        await(() -> charonLog().contains("detected IKE_REKEY collision with IKE_REKEY") &&
+            sluiceLog.stream().anyMatch(l -> l.contains("simultaneous IKE SA rekey: ours (SA") ||
+                l.contains("simultaneous IKE SA rekey: the peer's (SA")), 3000, "both to see the collision");
+        releaseOne();   // our answer to strongSwan's request: strongSwan decides
+        await(() -> charonLog().contains("IKE_SA rekey collision "), 3000, "strongSwan's verdict");
+        release();      // the deletes
+
+        final Pattern ikeSa = Pattern.compile("sluice: #\\d+, (\\w+), IKEv2, ([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r");
+        await(() -> {
+            final long[] spis = engine.ikeSpis(Pair.ip(SWAN));
+            if (engine.ikeSaCount() != 1 || spis == null || spis[0] == before[0])
+            {
+                return false;
+            }
+            final Matcher m = ikeSa.matcher(swanctl("--list-sas"));
+            final List<String> listed = new ArrayList<>();
+            while (m.find())
+            {
+                listed.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
+            }
+            return listed.equals(List.of(String.format("ESTABLISHED %016x %016x", spis[0], spis[1])));
+        }, 15_000, "one IKE SA, the same on both sides");
+        final String charonLog = charonLog();
+        final boolean swanLost = charonLog.contains("IKE_SA rekey collision lost");
+        assertTrue(swanLost || charonLog.contains("IKE_SA rekey collision won"), "strongSwan saw the collision" +
+            diagnostics());
+        final String ourVerdict = swanLost ? "the peer's (SA" : "ours (SA";
+        assertTrue(sluiceLog.stream().anyMatch(l -> l.contains("simultaneous IKE SA rekey: " + ourVerdict)),
+            "Sluice's verdict agrees with strongSwan's (collision " + (swanLost ? "lost" : "won") + " there)" +
+                diagnostics());
+
+        // the child moved to the survivor on both sides, untouched
+        assertEquals(List.of(child), engine.childSas());
+        assertTrue(deleted.isEmpty(), order.toString());
+        awaitOnlyChild(child);
+
+        // the survivor carries a liveness check and a child rekey
+        engine.idle(Pair.ip(SWAN));
+        await(() -> engine.counters().livenessAcks() >= 1, 5000, "strongSwan answers a liveness check");
+        engine.rekeyChild(Pair.ip(SWAN));
+        final ChildSa second = awaitChild(2);
+        await(() -> deleted.contains(child), 10_000, "the old child deleted");
+        awaitOnlyChild(second);
+        assertStrongSwanAgrees(second, true, "AES_GCM_16-256", null);
+        System.out.println("strongSwan " + (swanLost ? "lost" : "won") + " the IKE SA rekey collision");
     }
 
     // ------------------------------------------------------------------------------ certificates
@@ -391,8 +475,7 @@ class StrongSwanIkev2InteropTest
         {
             transport = IkeUdpTransport.open(Pair.ip(SLUICE), 500, 4500);
         }
-        final IkeUdpTransport t = transport;
-        engine = new Ikev2Engine(settings, t::send, new Ikev2Engine.Listener()
+        engine = new Ikev2Engine(settings, this::send, new Ikev2Engine.Listener()
         {
             @Override
             public void childSaEstablished(final ChildSa sa)
@@ -415,6 +498,48 @@ class StrongSwanIkev2InteropTest
             }
         }, IkeLog.to(sluiceLog::add, true), StrongSwanIkev2InteropTest::now, new SecureRandom());
         transport.start(engine, 50, "ike2-" + nsSluice);
+    }
+
+    private synchronized void send(final byte[] datagram, final InetSocketAddress to, final int localPort)
+    {
+        if (holding)
+        {
+            held.add(new Held(datagram, to, localPort));
+        }
+        else if (transport != null)
+        {
+            transport.send(datagram, to, localPort);
+        }
+    }
+
+    /** Sends the oldest datagram held back; holding goes on. */
+    private synchronized void releaseOne()
+    {
+        final Held h = held.removeFirst();
+        transport.send(h.datagram(), h.to(), h.localPort());
+    }
+
+    /** Sends what was held back, in order, and stops holding. */
+    private synchronized void release()
+    {
+        holding = false;
+        for (final Held h : held)
+        {
+            transport.send(h.datagram(), h.to(), h.localPort());
+        }
+        held.clear();
+    }
+
+    private String charonLog()
+    {
+        try
+        {
+            return Files.readString(dir.resolve("charon.log"));
+        }
+        catch (final IOException e)
+        {
+            return "";
+        }
     }
 
     private static long now()
