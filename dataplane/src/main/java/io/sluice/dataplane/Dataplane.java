@@ -640,43 +640,88 @@ public final class Dataplane
      */
     public synchronized void exportCounters(final io.sluice.dataplane.counters.CountersFile file)
     {
+        exportCounters(file, java.util.List.of(this));
+    }
+
+    /**
+     * The same for several workers' dataplanes ({@code workers}, this one among them, all
+     * programmed alike): each counter is the sum over the workers, as VPP sums its per-thread
+     * counters when they are read. This dataplane's worker publishes them.
+     */
+    public synchronized void exportCounters(
+        final io.sluice.dataplane.counters.CountersFile file, final java.util.List<Dataplane> workers)
+    {
         this.countersFile = file;
         final java.util.List<Runnable> next = new java.util.ArrayList<>(publishers);
         int stageId = 0;
         for (final Node n : graph.nodes())
         {
-            final Node node = n;
-            final org.agrona.concurrent.status.AtomicCounter packets = file.allocateStage(stageId, node.name(), null);
-            next.add(() -> packets.setRelease(node.packets()));
-            for (int r = 0; r < node.dropReasonCount(); r++)
+            final int index = stageId;
+            final Node[] same = workers.stream().map(d -> d.graph.nodes().get(index)).toArray(Node[]::new);
+            final org.agrona.concurrent.status.AtomicCounter packets = file.allocateStage(stageId, n.name(), null);
+            next.add(() ->
+            {
+                long sum = 0;
+                for (final Node node : same)
+                {
+                    sum += node.packets();
+                }
+                packets.setRelease(sum);
+            });
+            for (int r = 0; r < n.dropReasonCount(); r++)
             {
                 final int reason = r;
                 final org.agrona.concurrent.status.AtomicCounter drop =
-                    file.allocateDrop(stageId, node.name(), reason, node.dropReason(reason), null);
-                next.add(() -> drop.setRelease(node.drops(reason)));
+                    file.allocateDrop(stageId, n.name(), reason, n.dropReason(reason), null);
+                next.add(() ->
+                {
+                    long sum = 0;
+                    for (final Node node : same)
+                    {
+                        sum += node.drops(reason);
+                    }
+                    drop.setRelease(sum);
+                });
             }
             stageId++;
         }
         for (int p = 0; p < graph.portCount(); p++)
         {
-            final io.sluice.dataplane.port.PortCounters c = graph.port(p).counters();
+            final int index = p;
+            final io.sluice.dataplane.port.PortCounters[] c = workers.stream()
+                .map(d -> d.graph.port(index).counters()).toArray(io.sluice.dataplane.port.PortCounters[]::new);
             final io.sluice.dataplane.counters.PortCounterSet set = io.sluice.dataplane.counters.PortCounterSet.allocate(
                 file, p, interfaces.get(portInterface[p]).name());
             next.add(() ->
             {
-                set.rxPackets.setRelease(c.rxPackets);
-                set.rxBytes.setRelease(c.rxBytes);
-                set.txPackets.setRelease(c.txPackets);
-                set.txBytes.setRelease(c.txBytes);
-                set.txDropped.setRelease(c.txDropped);
-                set.rxNoBuffer.setRelease(c.rxNoBuffer);
-                set.txErrors.setRelease(c.txErrors);
-                set.rxErrors.setRelease(c.rxErrors);
+                long rxPackets = 0, rxBytes = 0, txPackets = 0, txBytes = 0, txDropped = 0, rxNoBuffer = 0;
+                long txErrors = 0, rxErrors = 0;
+                for (final io.sluice.dataplane.port.PortCounters w : c)
+                {
+                    rxPackets += w.rxPackets;
+                    rxBytes += w.rxBytes;
+                    txPackets += w.txPackets;
+                    txBytes += w.txBytes;
+                    txDropped += w.txDropped;
+                    rxNoBuffer += w.rxNoBuffer;
+                    txErrors += w.txErrors;
+                    rxErrors += w.rxErrors;
+                }
+                set.rxPackets.setRelease(rxPackets);
+                set.rxBytes.setRelease(rxBytes);
+                set.txPackets.setRelease(txPackets);
+                set.txBytes.setRelease(txBytes);
+                set.txDropped.setRelease(txDropped);
+                set.rxNoBuffer.setRelease(rxNoBuffer);
+                set.txErrors.setRelease(txErrors);
+                set.rxErrors.setRelease(rxErrors);
             });
         }
         for (int t = 0; t < greTunnels.size(); t++)
         {
+            final int index = t;
             final GreTunnel tunnel = greTunnels.get(t);
+            final GreTunnel[] same = workers.stream().map(d -> d.greTunnels.get(index)).toArray(GreTunnel[]::new);
             final String name = interfaces.get(tunnel.iface()).name();
             final org.agrona.concurrent.status.AtomicCounter[] c = new org.agrona.concurrent.status.AtomicCounter[4];
             final String[] items = {"rx-packets", "rx-bytes", "tx-packets", "tx-bytes"};
@@ -687,10 +732,18 @@ public final class Dataplane
             }
             next.add(() ->
             {
-                c[0].setRelease(tunnel.rxPackets());
-                c[1].setRelease(tunnel.rxBytes());
-                c[2].setRelease(tunnel.txPackets());
-                c[3].setRelease(tunnel.txBytes());
+                long rp = 0, rb = 0, tp = 0, tb = 0;
+                for (final GreTunnel g : same)
+                {
+                    rp += g.rxPackets();
+                    rb += g.rxBytes();
+                    tp += g.txPackets();
+                    tb += g.txBytes();
+                }
+                c[0].setRelease(rp);
+                c[1].setRelease(rb);
+                c[2].setRelease(tp);
+                c[3].setRelease(tb);
             });
         }
         publishers = next;

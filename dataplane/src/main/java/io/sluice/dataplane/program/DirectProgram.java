@@ -18,6 +18,10 @@ import java.util.Map;
  * <p>
  * Errors (an unknown interface, an SPI already in use, keys of the wrong length) throw
  * {@link IllegalArgumentException} / {@link IllegalStateException} with a message naming the item.
+ * <p>
+ * With several workers each has its own {@link Dataplane} (graph, ports, tables) and all share
+ * one SAD: tables are programmed into every worker's dataplane in the same order (so interfaces
+ * and IPsec bindings get the same numbers everywhere), SAs once.
  */
 public final class DirectProgram implements DataplaneProgram
 {
@@ -25,6 +29,7 @@ public final class DirectProgram implements DataplaneProgram
     public static final long RETIRE_NANOS = 1_000_000_000L;
 
     private final Dataplane dp;
+    private final java.util.List<Dataplane> workers;
     private final EspEvents.Listener listener;
     private final Map<Integer, SecurityAssociation> outboundBySpi = new HashMap<>();
     private final ArrayDeque<Retired> retired = new ArrayDeque<>();
@@ -52,7 +57,24 @@ public final class DirectProgram implements DataplaneProgram
     public DirectProgram(final Dataplane dp, final EspEvents.Listener listener,
         final java.util.function.Consumer<String> log)
     {
-        this.dp = dp;
+        this(java.util.List.of(dp), listener, log);
+    }
+
+    /**
+     * Several workers' dataplanes sharing one SAD; the first holds the counters file.
+     */
+    public DirectProgram(final java.util.List<Dataplane> workers, final EspEvents.Listener listener,
+        final java.util.function.Consumer<String> log)
+    {
+        this.workers = java.util.List.copyOf(workers);
+        this.dp = this.workers.getFirst();
+        for (final Dataplane w : this.workers)
+        {
+            if (w.sad() != dp.sad())
+            {
+                throw new IllegalArgumentException("the workers' dataplanes do not share one SAD");
+            }
+        }
         this.listener = listener;
         this.log = log;
     }
@@ -119,7 +141,10 @@ public final class DirectProgram implements DataplaneProgram
             else if (id.startsWith("route "))
             {
                 final String[] w = id.split(" ")[1].split("/");
-                dp.removeRoute((int)Long.parseLong(w[0]), Integer.parseInt(w[1]));
+                for (final Dataplane d : workers)
+                {
+                    d.removeRoute((int)Long.parseLong(w[0]), Integer.parseInt(w[1]));
+                }
                 applied.remove(id);
                 removed++;
             }
@@ -129,9 +154,9 @@ public final class DirectProgram implements DataplaneProgram
         generation = null;
     }
 
-    private Interface iface(final String name)
+    private static Interface iface(final Dataplane d, final String name)
     {
-        return dp.interfaces().byName(name);
+        return d.interfaces().byName(name);
     }
 
     @Override
@@ -141,21 +166,27 @@ public final class DirectProgram implements DataplaneProgram
         {
             return;
         }
-        dp.setAddress(iface(ifname), address, prefixLength);
+        for (final Dataplane d : workers)
+        {
+            d.setAddress(iface(d, ifname), address, prefixLength);
+        }
     }
 
     @Override
     public synchronized void interfaceMtu(final String ifname, final int ipMtu, final int tcpAdjustMss)
     {
         fresh("mtu " + ifname, ipMtu + " " + tcpAdjustMss, true);
-        final Interface ifc = iface(ifname);
-        if (ipMtu > 0)
+        for (final Dataplane d : workers)
         {
-            ifc.mtu(ipMtu);
-        }
-        if (tcpAdjustMss > 0)
-        {
-            ifc.mssClamp(tcpAdjustMss);
+            final Interface ifc = iface(d, ifname);
+            if (ipMtu > 0)
+            {
+                ifc.mtu(ipMtu);
+            }
+            if (tcpAdjustMss > 0)
+            {
+                ifc.mssClamp(tcpAdjustMss);
+            }
         }
     }
 
@@ -166,7 +197,10 @@ public final class DirectProgram implements DataplaneProgram
         {
             return;
         }
-        dp.addGreTunnel(name, source, destination, key == null ? null : key.intValue(), false);
+        for (final Dataplane d : workers)
+        {
+            d.addGreTunnel(name, source, destination, key == null ? null : key.intValue(), false);
+        }
     }
 
     @Override
@@ -176,7 +210,10 @@ public final class DirectProgram implements DataplaneProgram
         {
             return;
         }
-        dp.protectGreTunnel(iface(name));
+        for (final Dataplane d : workers)
+        {
+            d.protectGreTunnel(iface(d, name));
+        }
     }
 
     @Override
@@ -188,7 +225,10 @@ public final class DirectProgram implements DataplaneProgram
         {
             // the same tunnel to another peer: a crypto map failing over to its next 'set peer'
             fresh("tunnel " + name, "ipsec " + source + " " + destination, true);
-            dp.retargetIpsecTunnel(iface(name), destination);
+            for (final Dataplane d : workers)
+            {
+                d.retargetIpsecTunnel(iface(d, name), destination);
+            }
             log.accept("program: IPsec tunnel " + name + " now goes to " + io.sluice.dataplane.packet.Bytes.ip4ToString(
                 destination));
             return;
@@ -197,14 +237,20 @@ public final class DirectProgram implements DataplaneProgram
         {
             return;
         }
-        dp.addIpsecTunnel(name, source, destination);
+        for (final Dataplane d : workers)
+        {
+            d.addIpsecTunnel(name, source, destination);
+        }
     }
 
     @Override
     public synchronized void mgrePeer(final String tunnel, final int overlay, final int nbma)
     {
         fresh("mgre " + tunnel + " " + overlay, String.valueOf(nbma), true);
-        dp.mapMgrePeer(iface(tunnel), overlay, nbma);
+        for (final Dataplane d : workers)
+        {
+            d.mapMgrePeer(iface(d, tunnel), overlay, nbma);
+        }
     }
 
     @Override
@@ -214,7 +260,10 @@ public final class DirectProgram implements DataplaneProgram
         {
             return;
         }
-        dp.addRoute(prefix, length, iface(ifname), nextHop);
+        for (final Dataplane d : workers)
+        {
+            d.addRoute(prefix, length, iface(d, ifname), nextHop);
+        }
     }
 
     @Override
@@ -224,7 +273,10 @@ public final class DirectProgram implements DataplaneProgram
         {
             return;
         }
-        dp.addNullRoute(prefix, length);
+        for (final Dataplane d : workers)
+        {
+            d.addNullRoute(prefix, length);
+        }
     }
 
     @Override
@@ -240,8 +292,17 @@ public final class DirectProgram implements DataplaneProgram
                 log.accept("program: " + spec + " is already installed, unchanged");
                 return;
             }
-            final Interface tunnel = iface(spec.tunnel());
-            final int binding = dp.ipsecBinding(tunnel, spec.peer());
+            final int binding = dp.ipsecBinding(iface(dp, spec.tunnel()), spec.peer());
+            for (final Dataplane d : workers)
+            {
+                // every worker must know the binding (an mGRE peer's is made on first use), by the same number
+                final int theirs = d.ipsecBinding(iface(d, spec.tunnel()), spec.peer());
+                if (theirs != binding)
+                {
+                    throw new IllegalStateException("IPsec binding of " + spec.tunnel() + " numbered " + theirs +
+                        " on one worker and " + binding + " on another: the workers were programmed differently");
+                }
+            }
             final SecurityAssociation.Builder b = SecurityAssociation.builder()
                 .spi(spec.spi())
                 .mode(spec.mode())

@@ -31,13 +31,14 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The dataplane process of a running gateway ({@code sluice run} starts it): AF_XDP ports on the
- * configured interfaces, the graph on one pinned worker, the counters file, the embedded Aeron
+ * configured interfaces, the graph on one pinned worker per CPU given (worker W serves queue W of
+ * every interface; an SA's packets go to the worker that owns the SA, {@link io.sluice.dataplane.worker.Handoff}), the counters file, the embedded Aeron
  * media driver and the program stream from the control process, and a command socket for what
  * only it can do (capture). It keeps forwarding when the control process goes away and takes the
  * next one's state. SIGTERM: worker stopped, XDP programs detached, SAs' keys zeroed, Aeron
  * directory removed.
  * <pre>
- * sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpu N] [--backend afxdp|tun]
+ * sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpus N[,N...]] [--backend afxdp|tun]
  * </pre>
  */
 public final class DataplaneProcess implements AutoCloseable
@@ -46,8 +47,13 @@ public final class DataplaneProcess implements AutoCloseable
 
     private final Path runDir;
     private final Umem umem;
-    private final FramePool pool;
+    private final List<FramePool> pools = new ArrayList<>();
+    /** One per worker; the first also takes injected packets and holds the counters file. */
+    private final List<Dataplane> workers = new ArrayList<>();
     private final Dataplane dp;
+    private final List<io.sluice.dataplane.port.Port> allPorts = new ArrayList<>();
+    private final List<io.sluice.ffi.tun.Tun> tuns = new ArrayList<>();
+    private io.sluice.dataplane.worker.Handoff handoff;
     private final Map<String, io.sluice.dataplane.port.Port> ports = new LinkedHashMap<>();
     private final java.lang.foreign.Arena arena;
     private final CountersFile counters;
@@ -82,11 +88,40 @@ public final class DataplaneProcess implements AutoCloseable
     public DataplaneProcess(final Path runDir, final List<String> interfaces, final int cpu, final boolean tun)
         throws Exception
     {
+        this(runDir, interfaces, List.of(cpu), tun);
+    }
+
+    /**
+     * @param cpus one worker per entry, pinned to that CPU (-1: not pinned); worker W reads queue W
+     *             of every interface (AF_XDP), or queue W of each multi-queue TUN device
+     */
+    public DataplaneProcess(final Path runDir, final List<String> interfaces, final List<Integer> cpus,
+        final boolean tun) throws Exception
+    {
         this.runDir = runDir;
-        this.umem = tun ? null : Umem.allocate(2048, 16384, 256, false);
+        final int n = cpus.size();
+        final int frames = 16384;
+        this.umem = tun ? null : Umem.allocate(2048, frames, 256, false);
         this.arena = tun ? java.lang.foreign.Arena.ofShared() : null;
-        this.pool = tun ? new FramePool(arena.allocate(2048L * 16384, 4096), 2048, 256) : XdpPort.poolFor(umem);
-        this.dp = new Dataplane(pool, Dataplane.Context.defaults());
+        final java.lang.foreign.MemorySegment memory = tun ? arena.allocate(2048L * frames, 4096) : umem.memory();
+        final int dataOffset = tun ? 256 : umem.headroom() + Umem.XDP_PACKET_HEADROOM;
+        final io.sluice.dataplane.esp.SecurityAssociationDatabase sad = new io.sluice.dataplane.esp.SecurityAssociationDatabase();
+        for (int w = 0; w < n; w++)
+        {
+            // the workers share the memory (a frame moves between them as a descriptor) and own a slice of its frames
+            final FramePool pool = new FramePool(memory, 2048, dataOffset, w * (frames / n), frames / n);
+            pools.add(pool);
+            workers.add(new Dataplane(pool, Dataplane.Context.defaults(), sad));
+        }
+        this.dp = workers.getFirst();
+        if (n > 1)
+        {
+            handoff = new io.sluice.dataplane.worker.Handoff(pools.toArray(FramePool[]::new), 1024);
+            for (int w = 0; w < n; w++)
+            {
+                workers.get(w).handOffTo(handoff.lane(w));
+            }
+        }
         final XskSocket.Config config = new XskSocket.Config(2048, 2048, 2048, 2048, XskSocket.CopyMode.AUTO, true, 256);
         try
         {
@@ -94,20 +129,62 @@ public final class DataplaneProcess implements AutoCloseable
             {
                 if (tun)
                 {
-                    final io.sluice.dataplane.io.tun.TunPort port = io.sluice.dataplane.io.tun.TunPort.open(ifname, pool);
-                    ports.put(ifname, port);
-                    dp.addIpPort(ifname, port);
-                    log("interface " + ifname + ": TUN device created (the kernel's side of it is yours to address)");
+                    if (n == 1)
+                    {
+                        final io.sluice.dataplane.io.tun.TunPort port = io.sluice.dataplane.io.tun.TunPort.open(ifname,
+                            pools.getFirst());
+                        ports.put(ifname, port);
+                        allPorts.add(port);
+                        dp.addIpPort(ifname, port);
+                    }
+                    else
+                    {
+                        final io.sluice.ffi.tun.Tun device = io.sluice.ffi.tun.Tun.openMultiQueue(ifname, n);
+                        tuns.add(device);
+                        for (int w = 0; w < n; w++)
+                        {
+                            final io.sluice.dataplane.io.tun.TunPort port =
+                                io.sluice.dataplane.io.tun.TunPort.attach(device, w, pools.get(w));
+                            allPorts.add(port);
+                            if (w == 0)
+                            {
+                                ports.put(ifname, port);
+                            }
+                            workers.get(w).addIpPort(ifname, port);
+                        }
+                    }
+                    log("interface " + ifname + ": TUN device created" + (n > 1 ? " with " + n + " queues" : "") +
+                        " (the kernel's side of it is yours to address)");
                     continue;
                 }
-                final XdpPort port = XdpPort.open(ifname, 0, umem, pool, XdpSelection.everything(), config, false);
-                ports.put(ifname, port);
-                dp.addEthernet(ifname, port, NetIf.hardwareAddress(ifname));
-                log("interface " + ifname + ": AF_XDP port open");
+                final XdpPort first = XdpPort.open(ifname, 0, umem, pools.getFirst(), XdpSelection.everything(), config,
+                    false);
+                ports.put(ifname, first);
+                allPorts.add(first);
+                final long mac = NetIf.hardwareAddress(ifname);
+                dp.addEthernet(ifname, first, mac);
+                for (int w = 1; w < n; w++)
+                {
+                    final XdpPort port;
+                    try
+                    {
+                        port = XdpPort.open(first.program(), w, umem, pools.get(w), config);
+                    }
+                    catch (final RuntimeException e)
+                    {
+                        throw new IllegalArgumentException("interface " + ifname + ": worker " + w + " needs its queue " +
+                            w + " (" + n + " workers, one receive queue each): " + e.getMessage() + "; give the " +
+                            "interface more queues (ethtool -L " + ifname + " combined " + n + ") or use fewer " +
+                            "worker cpus", e);
+                    }
+                    allPorts.add(port);
+                    workers.get(w).addEthernet(ifname, port, mac);
+                }
+                log("interface " + ifname + ": AF_XDP port open" + (n > 1 ? " on queues 0-" + (n - 1) : ""));
             }
             this.counters = CountersFile.create(runDir);
-            dp.exportCounters(counters);
-            this.program = new DirectProgram(dp, (sa, raised) -> saEvents.add(new long[]{sa.spi(),
+            dp.exportCounters(counters, workers);
+            this.program = new DirectProgram(workers, (sa, raised) -> saEvents.add(new long[]{sa.spi(),
                 sa.direction() == io.sluice.dataplane.esp.SecurityAssociation.Direction.INBOUND ? 0 : 1, raised}),
                 DataplaneProcess::log);
             this.ipc = RunDirectory.ipcContext(runDir).start();
@@ -133,10 +210,14 @@ public final class DataplaneProcess implements AutoCloseable
             close();
             throw e;
         }
-        final AgentRunner worker = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
-            t -> log("worker: " + t), null, new Worker("worker", cpu, dp.job(), null));
-        runners.add(worker);
-        AgentRunner.startOnThread(worker);
+        for (int w = 0; w < n; w++)
+        {
+            final String name = n == 1 ? "worker" : "worker-" + w;
+            final AgentRunner worker = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
+                t -> log(name + ": " + t), null, new Worker(name, cpus.get(w), workers.get(w).job(), null));
+            runners.add(worker);
+            AgentRunner.startOnThread(worker);
+        }
         final AgentRunner control = new AgentRunner(new SleepingMillisIdleStrategy(1), t -> log("program: " + t), null,
             new org.agrona.concurrent.Agent()
             {
@@ -147,9 +228,12 @@ public final class DataplaneProcess implements AutoCloseable
                 public int doWork()
                 {
                     int n = adapter.doWork() + injects.doWork();
-                    n += dp.punts().drain((reason, iface, packet) -> events.puntedPacket(reason, iface,
-                        iface >= 0 ? dp.interfaces().get(iface).name() : "", new org.agrona.concurrent.UnsafeBuffer(packet),
-                        0, packet.length), 64);
+                    for (final Dataplane d : workers)
+                    {
+                        n += d.punts().drain((reason, iface, packet) -> events.puntedPacket(reason, iface,
+                            iface >= 0 ? d.interfaces().get(iface).name() : "",
+                            new org.agrona.concurrent.UnsafeBuffer(packet), 0, packet.length), 64);
+                    }
                     for (long[] e = saEvents.poll(); e != null; e = saEvents.poll())
                     {
                         final io.sluice.dataplane.esp.SecurityAssociation.Direction d = e[1] == 0 ?
@@ -194,7 +278,9 @@ public final class DataplaneProcess implements AutoCloseable
             });
         runners.add(control);
         AgentRunner.startOnThread(control);
-        log("forwarding on " + String.join(", ", interfaces) + (cpu >= 0 ? ", worker on CPU " + cpu : ""));
+        log("forwarding on " + String.join(", ", interfaces) + (n == 1 ? (cpus.getFirst() >= 0 ?
+            ", worker on CPU " + cpus.getFirst() : "") : ", " + n + " workers on CPUs " + cpus +
+            " (an SA's packets handed to the worker that owns it)"));
     }
 
     /** What the dataplane's command socket answers: {@code capture POINT FILE COUNT SECONDS}, {@code show drops}. */
@@ -207,7 +293,27 @@ public final class DataplaneProcess implements AutoCloseable
         }
         if (line.equals("show drops"))
         {
-            return dp.dropSummary();
+            final StringBuilder b = new StringBuilder();
+            for (int k = 0; k < workers.size(); k++)
+            {
+                b.append(workers.size() > 1 ? "worker " + k + ": " : "").append(workers.get(k).dropSummary());
+            }
+            return b.toString();
+        }
+        if (line.equals("show workers"))
+        {
+            if (handoff == null)
+            {
+                return "1 worker: nothing to hand over\n";
+            }
+            final StringBuilder b = new StringBuilder();
+            for (int k = 0; k < handoff.workers(); k++)
+            {
+                final io.sluice.dataplane.worker.Handoff.Lane l = handoff.lane(k);
+                b.append(String.format("worker %d: handed over %d, received %d, ring full %d, frames returned %d%n", k,
+                    l.handedOver(), l.received(), l.ringFull(), l.framesReturned()));
+            }
+            return b.toString();
         }
         throw new IllegalArgumentException("dataplane: unknown command '" + line + "'");
     }
@@ -308,8 +414,11 @@ public final class DataplaneProcess implements AutoCloseable
         {
             ipc.close();
         }
-        ports.values().forEach(io.sluice.dataplane.port.Port::close);
+        allPorts.forEach(io.sluice.dataplane.port.Port::close);
+        allPorts.clear();
         ports.clear();
+        tuns.forEach(io.sluice.ffi.tun.Tun::close);
+        tuns.clear();
         if (umem != null && umem.socketCount() == 0)
         {
             umem.close();
@@ -329,7 +438,7 @@ public final class DataplaneProcess implements AutoCloseable
     {
         Path runDir = null;
         List<String> interfaces = List.of();
-        int cpu = -1;
+        List<Integer> cpus = List.of(-1);
         boolean tun = false;
         for (int i = 0; i < args.length; i++)
         {
@@ -346,17 +455,19 @@ public final class DataplaneProcess implements AutoCloseable
                 }
                 case "--run-dir" -> runDir = Path.of(args[++i]);
                 case "--interfaces" -> interfaces = List.of(args[++i].split(","));
-                case "--cpu" -> cpu = Integer.parseInt(args[++i]);
+                case "--cpu", "--cpus" -> cpus = java.util.Arrays.stream(args[++i].split(",")).map(Integer::parseInt)
+                    .toList();
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
             }
         }
         if (runDir == null || interfaces.isEmpty())
         {
-            throw new IllegalArgumentException("usage: sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpu N]");
+            throw new IllegalArgumentException(
+                "usage: sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpus N[,N...]] [--backend afxdp|tun]");
         }
         Files.writeString(runDir.resolve("dataplane.pid"), ProcessHandle.current().pid() + "\n");
         final CountDownLatch stop = new CountDownLatch(1);
-        final DataplaneProcess process = new DataplaneProcess(runDir, interfaces, cpu, tun);
+        final DataplaneProcess process = new DataplaneProcess(runDir, interfaces, cpus, tun);
         final Thread hook = new Thread(() ->
         {
             log("stopping");

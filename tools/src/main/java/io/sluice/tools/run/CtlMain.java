@@ -38,14 +38,19 @@ public final class CtlMain
         if (words.isEmpty())
         {
             throw new IllegalArgumentException("usage: sluice ctl [-n NETNS] COMMAND (show running-config, show " +
-                "interfaces, show ip route, show crypto map, show crypto ipsec sa, show counters [all], clear counters, " +
-                "clear crypto sa, debug crypto ipsec, undebug all, capture [rx|tx] IFNAME -w FILE [-c N] [-s SECONDS])");
+                "interfaces, show ip route, show crypto map, show crypto ipsec sa, show counters [all], show workers, show drops, " +
+                "clear counters, clear crypto sa, debug crypto ipsec, undebug all, capture [rx|tx] IFNAME -w FILE [-c N] [-s SECONDS])");
         }
         final Path runDir = netns == null ? RunDirectory.forCurrentNamespace() : RunDirectory.forNamespace(netns);
         final String answer;
         if (words.getFirst().equals("capture"))
         {
             answer = call(runDir.resolve(RunDirectory.DATAPLANE_SOCKET), capture(words));
+        }
+        else if (String.join(" ", words).equals("show workers") || String.join(" ", words).equals("show drops"))
+        {
+            // what only the dataplane knows: each worker's drops, and SA handoff between workers
+            answer = call(runDir.resolve(RunDirectory.DATAPLANE_SOCKET), String.join(" ", words));
         }
         else
         {

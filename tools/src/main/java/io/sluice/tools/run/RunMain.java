@@ -142,14 +142,12 @@ public final class RunMain
 
         int supervise() throws Exception
         {
-            final int cpu = settings.workerCpus().isEmpty() ? -1 : settings.workerCpus().getFirst();
-            if (settings.workerCpus().size() > 1)
-            {
-                log("worker cpus " + settings.workerCpus() + ": one worker per gateway so far, it runs on CPU " + cpu);
-            }
-            log("starting the dataplane on " + String.join(", ", settings.interfaces()));
+            final String cpus = settings.workerCpus().isEmpty() ? "-1" :
+                String.join(",", settings.workerCpus().stream().map(String::valueOf).toList());
+            log("starting the dataplane on " + String.join(", ", settings.interfaces()) + " with " +
+                Math.max(1, settings.workerCpus().size()) + " worker(s)");
             dataplane = new ProcessBuilder(java("dataplane", "--run-dir", runDir.toString(), "--interfaces",
-                String.join(",", settings.interfaces()), "--cpu", String.valueOf(cpu), "--backend",
+                String.join(",", settings.interfaces()), "--cpus", cpus, "--backend",
                 settings.backend().keyword())).inheritIO().start();
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(runDir.resolve("dataplane.ready")))

@@ -361,6 +361,156 @@ class RunNamespaceTest
         assertTrue(interfaces.matches("(?s).*\\b[3-9] packets input.*"), interfaces);
     }
 
+    /** A gateway on TUN devices that the test then moves into other namespaces (the fd stays with Sluice). */
+    private static String tunGateway(final String host, final String lan, final String lanIp, final String wan,
+        final String wanIp, final String routerIp, final String peerIp, final String remoteLan, final int inSpi,
+        final int outSpi, final String inKeys, final String outKeys, final String cpus)
+    {
+        return """
+            hostname %s
+            interface %s
+             ip address %s 255.255.255.0
+            interface %s
+             ip address %s 255.255.255.252
+             crypto map VPN
+            crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+            access-list 110 permit ip %s 0.0.0.255 %s 0.0.0.255
+            crypto map VPN 10 ipsec-manual
+             set peer %s
+             set transform-set TS
+             match address 110
+             set session-key inbound esp %d %s
+             set session-key outbound esp %d %s
+            ip route 192.0.2.0 255.255.255.0 %s
+            sluice dataplane
+             io backend tun
+             worker cpus %s
+            """.formatted(host, lan, lanIp, wan, wanIp, lanIp.replaceAll("\\.1$", ".0"), remoteLan, peerIp, inSpi,
+            inKeys, outSpi, outKeys, routerIp, cpus);
+    }
+
+    /**
+     * Two workers: gateway A runs a worker per CPU on multi-queue TUN devices, so the kernel spreads
+     * host A's flows over both workers' queues by flow hash; the one outbound SA is owned by one
+     * worker and the other hands its packets over (no copy) instead of touching the SA. Every
+     * datagram of 16 flows arrives through ESP at host B, and `show workers` shows the handoff.
+     */
+    @Test
+    void twoWorkersShareAnSaByHandingItsPacketsToTheOwner(@TempDir final Path dir) throws Exception
+    {
+        final String ha = lab.namespace("ha");
+        final String g1 = lab.namespace("g1");
+        final String r = lab.namespace("rt");
+        final String g2 = lab.namespace("g2");
+        final String hb = lab.namespace("hb");
+        final String id = String.valueOf(lab.id());
+        final String aLan = "a" + id + "l";
+        final String aWan = "a" + id + "w";
+        final String bLan = "b" + id + "l";
+        final String bWan = "b" + id + "w";
+        final Path ca = dir.resolve("gw-a.conf");
+        final Path cb = dir.resolve("gw-b.conf");
+        Files.writeString(ca, tunGateway("gw-a", aLan, "10.1.0.1", aWan, "192.0.2.1", "192.0.2.2", "192.0.2.5",
+            "10.2.0.0", 0x2001, 0x1001, "cipher " + ENC_BA + " authenticator " + AUTH_BA,
+            "cipher " + ENC_AB + " authenticator " + AUTH_AB, "0,1"));
+        Files.writeString(cb, tunGateway("gw-b", bLan, "10.2.0.1", bWan, "192.0.2.5", "192.0.2.6", "192.0.2.1",
+            "10.1.0.0", 0x1001, 0x2001, "cipher " + ENC_AB + " authenticator " + AUTH_AB,
+            "cipher " + ENC_BA + " authenticator " + AUTH_BA, "1"));
+        start(g1, ca);
+        start(g2, cb);
+        await(logs.get(0), "stale ones removed", 1, 60);
+        await(logs.get(1), "stale ones removed", 1, 60);
+        assertTrue(logs.get(0).toString().contains("2 workers on CPUs [0, 1]"), logs.get(0).toString());
+        // the TUN devices' kernel sides go where the hosts and the router are
+        move(g1, aLan, ha, "10.1.0.10/24");
+        move(g1, aWan, r, "192.0.2.2/30");
+        move(g2, bLan, hb, "10.2.0.10/24");
+        move(g2, bWan, r, "192.0.2.6/30");
+        lab.exec(ha, "ip", "route", "add", "default", "dev", aLan);
+        lab.exec(hb, "ip", "route", "add", "default", "dev", bLan);
+        lab.exec(r, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+
+        final String ping = lab.exec(ha, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10");
+        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + logs);
+
+        final int flows = 16;
+        final int each = 100;
+        final int received = streams(ha, "10.1.0.10", hb, "10.2.0.10", flows, each, 600);
+        assertEquals(flows * each, received, "datagrams lost\n" + logs + ctl(g1, "show", "workers"));
+        final String workers = ctl(g1, "show", "workers");
+        System.out.print("gateway A, show workers:\n" + workers);
+        final Matcher m = Pattern.compile("worker (\\d): handed over (\\d+), received (\\d+)").matcher(workers);
+        long handed = 0;
+        long taken = 0;
+        int lines = 0;
+        while (m.find())
+        {
+            lines++;
+            handed += Long.parseLong(m.group(2));
+            taken += Long.parseLong(m.group(3));
+        }
+        assertEquals(2, lines, workers);
+        assertTrue(handed > 0, "the kernel spread 16 flows over both queues; the non-owner handed over: " + workers);
+        assertEquals(handed, taken, "every packet handed over was taken by the owner: " + workers);
+        final String sa = ctl(g1, "show", "crypto", "ipsec", "sa");
+        assertTrue(encaps(sa) >= (long)flows * each, "one SA counted every packet, whichever worker got it: " + sa);
+    }
+
+    private void move(final String from, final String link, final String to, final String address)
+    {
+        lab.exec(from, "ip", "link", "set", link, "netns", to);
+        lab.exec(to, "ip", "addr", "add", address, "dev", link);
+        lab.exec(to, "ip", "link", "set", link, "up");
+    }
+
+    /** {@code flows} UDP flows (a source port each), {@code each} numbered datagrams per flow, interleaved. */
+    private static int streams(final String fromNs, final String fromIp, final String toNs, final String toIp,
+        final int flows, final int each, final int size) throws Exception
+    {
+        final List<DatagramChannel> senders = new ArrayList<>();
+        try (DatagramChannel rx = open(toNs, new InetSocketAddress(toIp, 9200)))
+        {
+            for (int f = 0; f < flows; f++)
+            {
+                senders.add(open(fromNs, new InetSocketAddress(fromIp, 0)));
+            }
+            rx.configureBlocking(false);
+            rx.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            final int count = flows * each;
+            final boolean[] seen = new boolean[count];
+            int received = 0;
+            final ByteBuffer in = ByteBuffer.allocate(2048);
+            final ByteBuffer out = ByteBuffer.allocate(size);
+            for (int i = 0; i < count; i++)
+            {
+                out.clear();
+                out.putInt(i);
+                out.position(size);
+                out.flip();
+                senders.get(i % flows).send(out, new InetSocketAddress(toIp, 9200));
+                received += drain(rx, in, seen);
+                if (i % 4 == 0)
+                {
+                    Thread.sleep(1);
+                }
+            }
+            final long deadline = System.nanoTime() + 3_000_000_000L;
+            while (received < count && System.nanoTime() < deadline)
+            {
+                received += drain(rx, in, seen);
+                Thread.sleep(1);
+            }
+            return received;
+        }
+        finally
+        {
+            for (final DatagramChannel c : senders)
+            {
+                c.close();
+            }
+        }
+    }
+
     private static Path dataplaneRunDir(final String ns) throws Exception
     {
         return io.sluice.dataplane.run.RunDirectory.forNamespace(ns);
