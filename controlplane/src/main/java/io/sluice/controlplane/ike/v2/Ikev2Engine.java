@@ -99,6 +99,10 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
     private final SecureRandom random;
     /** By our SPI. */
     private final Map<Long, Ikev2Sa> sas = new LinkedHashMap<>();
+    /** The SAs answered in IKE_SA_INIT and not yet authenticated (stale entries are dropped when met). */
+    private final java.util.Set<Ikev2Sa> halfOpenSas = new java.util.LinkedHashSet<>();
+    /** Inbound ESP SPIs of our installed child SAs: a new one is never one of them. */
+    private final java.util.Set<Long> inboundSpis = new java.util.HashSet<>();
     private int nextId = 1;
     private byte[] cookieSecret;
     private byte[] previousCookieSecret;
@@ -538,9 +542,15 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
     {
         int halfOpen = 0;
         int fromPeer = 0;
-        for (final Ikev2Sa s : sas.values())
+        // only the half-open SAs, not every SA: a flood meets a bounded loop however many tunnels are up
+        for (final java.util.Iterator<Ikev2Sa> it = halfOpenSas.iterator(); it.hasNext(); )
         {
-            if (s.state == Ikev2Sa.State.INIT_ANSWERED)
+            final Ikev2Sa s = it.next();
+            if (s.state != Ikev2Sa.State.INIT_ANSWERED || sas.get(s.ourSpi()) != s)
+            {
+                it.remove();   // authenticated since, or gone
+                continue;
+            }
             {
                 if (s.spiI == h.spiI() && s.peer.getAddress().equals(from.getAddress()))
                 {
@@ -662,6 +672,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         sa.lastResponse = msg;
         sa.lastResponseDatagrams = List.of(msg);
         sas.put(sa.spiR, sa);
+        halfOpenSas.add(sa);
         send(msg, from, localPort);
     }
 
@@ -1408,6 +1419,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
     private void installChild(final Ikev2Sa sa, final Child c)
     {
         sa.children.add(c);
+        inboundSpis.add(c.sa.spiIn());
         debug(sa, "Creating IPsec SAs: inbound spi " + ChildSa.spiText(c.sa.spiIn()) + ", outbound spi " +
             ChildSa.spiText(c.sa.spiOut()) + ", " + c.suite + ", " + c.local + " <-> " + c.remote +
             (sa.natDetected() ? ", UDP-encapsulated" : ""));
@@ -1910,6 +1922,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
                         if (c.sa.spiOut() == value)
                         {
                             sa.children.remove(c);
+                            inboundSpis.remove(c.sa.spiIn());
                             if (!c.deleting)
                             {
                                 ours.add(c.sa.spiIn());
@@ -2179,6 +2192,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
                     {
                         if (sa.children.remove(c))
                         {
+                            inboundSpis.remove(c.sa.spiIn());
                             debug(sa, "child SA " + ChildSa.spiText(c.sa.spiIn()) + " deleted");
                             listener.childSaDeleted(c.sa, c.ourRekey != null || c.peerRekey != null ? "rekeyed" :
                                 "deleted");
@@ -2485,6 +2499,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         for (final Child c : new ArrayList<>(sa.children))
         {
             listener.childSaDeleted(c.sa, reason);
+            inboundSpis.remove(c.sa.spiIn());
         }
         sa.children.clear();
     }
@@ -2596,15 +2611,7 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
             {
                 continue;
             }
-            boolean used = false;
-            for (final Ikev2Sa sa : sas.values())
-            {
-                for (final Child c : sa.children)
-                {
-                    used |= c.sa.spiIn() == spi;
-                }
-            }
-            if (!used)
+            if (!inboundSpis.contains(spi))
             {
                 return spi;
             }
