@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param isakmp        IKEv1 settings.
  * @param ipsec         transform sets, profiles, global lifetime.
  * @param ikev2         {@code crypto ikev2} proposals, policies, keyrings and profiles.
+ * @param dynamicMaps   {@code crypto dynamic-map}, in order of definition.
  * @param cryptoMaps    in order of definition.
  * @param ezvpnClients  {@code crypto ipsec client ezvpn}, in order.
  * @param rsaPublicKeys {@code crypto key pubkey-chain rsa}, in order.
@@ -36,6 +37,7 @@ public record Config(
     Isakmp isakmp,
     Ipsec ipsec,
     CryptoIkev2 ikev2,
+    List<DynamicMap> dynamicMaps,
     List<CryptoMap> cryptoMaps,
     List<EzvpnClient> ezvpnClients,
     List<RsaPublicKey> rsaPublicKeys,
@@ -51,6 +53,7 @@ public record Config(
         accessLists = List.copyOf(accessLists);
         hosts = List.copyOf(hosts);
         localPools = List.copyOf(localPools);
+        dynamicMaps = List.copyOf(dynamicMaps);
         cryptoMaps = List.copyOf(cryptoMaps);
         ezvpnClients = List.copyOf(ezvpnClients);
         rsaPublicKeys = List.copyOf(rsaPublicKeys);
@@ -69,6 +72,11 @@ public record Config(
     public Optional<CryptoMap> cryptoMap(final String name)
     {
         return cryptoMaps.stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    public Optional<DynamicMap> dynamicMap(final String name)
+    {
+        return dynamicMaps.stream().filter(m -> m.name().equals(name)).findFirst();
     }
 
     public Optional<EzvpnClient> ezvpnClient(final String name)

@@ -49,6 +49,7 @@ final class ConfigBuilder extends Block
     final Map<String, ProfileBuilder> profiles = new LinkedHashMap<>();
     Long globalSeconds;
     Long globalKilobytes;
+    final Map<String, DynamicMapBuilder> dynamicMaps = new LinkedHashMap<>();
     final Map<String, CryptoMapBuilder> cryptoMaps = new LinkedHashMap<>();
     final Map<String, EzvpnBuilder> ezvpns = new LinkedHashMap<>();
     final List<PubkeyBuilder> pubkeys = new ArrayList<>();
@@ -212,6 +213,28 @@ final class ConfigBuilder extends Block
         Where pfsAt;
         SessionKeyBuilder inbound;
         SessionKeyBuilder outbound;
+        Ref dynamicMap;
+    }
+
+    static final class DynamicMapBuilder
+    {
+        String name;
+        Where at;
+        final TreeMap<Integer, DynamicEntryBuilder> entries = new TreeMap<>();
+    }
+
+    static final class DynamicEntryBuilder extends Block
+    {
+        String map;
+        int sequence;
+        Where at;
+        String description;
+        final List<Ref> transformSets = new ArrayList<>();
+        Ref matchAddress;
+        Long seconds;
+        Long kilobytes;
+        DhGroup pfs;
+        boolean reverseRoute;
     }
 
     static final class SessionKeyBuilder extends Block
@@ -324,6 +347,7 @@ final class ConfigBuilder extends Block
             globalKilobytes != null ? globalKilobytes : Ipsec.Lifetime.DEFAULT_KILOBYTES);
         final Ipsec ipsec = buildIpsec(global);
         final CryptoIkev2 ikev2Model = ikev2.build(this);
+        final List<DynamicMap> dynamicMapModels = buildDynamicMaps(global);
         final List<CryptoMap> maps = buildCryptoMaps(global);
         final List<EzvpnClient> ezvpnModels = buildEzvpns();
         final List<RsaPublicKey> keyModels = buildPubkeys();
@@ -346,6 +370,7 @@ final class ConfigBuilder extends Block
             isakmp,
             ipsec,
             ikev2Model,
+            dynamicMapModels,
             maps,
             ezvpnModels,
             keyModels,
@@ -701,23 +726,13 @@ final class ConfigBuilder extends Block
                 {
                     set = checkTransformSet(ref);
                 }
-                if (e.matchAddress != null)
-                {
-                    final AclBuilder acl = accessLists.get(e.matchAddress.name());
-                    if (acl == null)
-                    {
-                        error(e.matchAddress.where().error(undefined(e.matchAddress, "a defined access list",
-                            "an 'access-list' (its number) or an 'ip access-list extended'")));
-                    }
-                    else if (!acl.extended)
-                    {
-                        error(e.matchAddress.where().error("'" + e.matchAddress.name() +
-                            "' is a standard access list; expected an extended one (100-199, 2000-2699, or " +
-                            "ip access-list extended)"));
-                    }
-                }
+                checkMatchAddress(e.matchAddress);
                 final String title = "crypto map " + map.name + " " + e.sequence;
-                if (e.keying == CryptoMap.Keying.ISAKMP)
+                if (e.dynamicMap != null)
+                {
+                    checkDynamicEntry(map, e, title);
+                }
+                else if (e.keying == CryptoMap.Keying.ISAKMP)
                 {
                     if (e.peers.isEmpty() || e.matchAddress == null || e.transformSets.isEmpty())
                     {
@@ -739,9 +754,89 @@ final class ConfigBuilder extends Block
                     lifetime(e.seconds, e.kilobytes, global),
                     Optional.ofNullable(e.pfs),
                     Optional.ofNullable(e.inbound).map(ConfigBuilder::sessionKey),
-                    Optional.ofNullable(e.outbound).map(ConfigBuilder::sessionKey)));
+                    Optional.ofNullable(e.outbound).map(ConfigBuilder::sessionKey),
+                    Optional.ofNullable(e.dynamicMap).map(Ref::name)));
             }
             models.add(new CryptoMap(map.name, entries, Optional.ofNullable(map.clientConfiguration)));
+        }
+        return models;
+    }
+
+    private void checkMatchAddress(final Ref matchAddress)
+    {
+        if (matchAddress == null)
+        {
+            return;
+        }
+        final AclBuilder acl = accessLists.get(matchAddress.name());
+        if (acl == null)
+        {
+            error(matchAddress.where().error(undefined(matchAddress, "a defined access list",
+                "an 'access-list' (its number) or an 'ip access-list extended'")));
+        }
+        else if (!acl.extended)
+        {
+            error(matchAddress.where().error("'" + matchAddress.name() +
+                "' is a standard access list; expected an extended one (100-199, 2000-2699, or " +
+                "ip access-list extended)"));
+        }
+    }
+
+    /**
+     * {@code crypto map NAME SEQ ipsec-isakmp dynamic DYN}: DYN must be defined, and the entry should
+     * be the map's last, as IOS advises: a dynamic entry takes any peer, so an entry after it that
+     * names a peer is never tried.
+     */
+    private void checkDynamicEntry(final CryptoMapBuilder map, final EntryBuilder e, final String title)
+    {
+        if (!dynamicMaps.containsKey(e.dynamicMap.name()))
+        {
+            error(e.dynamicMap.where().error(undefined(e.dynamicMap, "a defined dynamic map",
+                "a 'crypto dynamic-map NAME SEQ'")));
+        }
+        final Integer later = map.entries.higherKey(e.sequence);
+        if (later != null && map.entries.get(later).dynamicMap == null)
+        {
+            warn(e.at, title + " is dynamic and comes before entry " + later + ", which it hides: a dynamic " +
+                "entry takes any peer; expected dynamic entries last (the highest sequence numbers)");
+        }
+    }
+
+    private List<DynamicMap> buildDynamicMaps(final Ipsec.Lifetime global)
+    {
+        final List<DynamicMap> models = new ArrayList<>();
+        for (final DynamicMapBuilder map : dynamicMaps.values())
+        {
+            final List<DynamicMap.Entry> entries = new ArrayList<>();
+            for (final DynamicEntryBuilder e : map.entries.values())
+            {
+                for (final Ref ref : e.transformSets)
+                {
+                    checkTransformSet(ref);
+                }
+                checkMatchAddress(e.matchAddress);
+                if (e.transformSets.isEmpty())
+                {
+                    warn(e.at, "crypto dynamic-map " + map.name + " " + e.sequence + " has no set transform-set: " +
+                        "IOS leaves it disabled");
+                }
+                entries.add(new DynamicMap.Entry(
+                    e.sequence,
+                    Optional.ofNullable(e.description),
+                    e.transformSets.stream().map(Ref::name).toList(),
+                    Optional.ofNullable(e.matchAddress).map(Ref::name),
+                    lifetime(e.seconds, e.kilobytes, global),
+                    Optional.ofNullable(e.pfs),
+                    e.reverseRoute));
+            }
+            final boolean used = cryptoMaps.values().stream().flatMap(m -> m.entries.values().stream())
+                .anyMatch(e -> e.dynamicMap != null && e.dynamicMap.name().equals(map.name));
+            if (!used)
+            {
+                warn(map.at, "dynamic map " + map.name + " is used by no 'crypto map NAME SEQ ipsec-isakmp dynamic " +
+                    map.name + "'");
+            }
+            models.add(new DynamicMap(map.name, entries));
         }
         return models;
     }

@@ -1,6 +1,8 @@
 package io.sluice.controlplane.config;
 
 import io.sluice.controlplane.config.ConfigBuilder.CryptoMapBuilder;
+import io.sluice.controlplane.config.ConfigBuilder.DynamicEntryBuilder;
+import io.sluice.controlplane.config.ConfigBuilder.DynamicMapBuilder;
 import io.sluice.controlplane.config.ConfigBuilder.EntryBuilder;
 import io.sluice.controlplane.config.ConfigBuilder.EzvpnBuilder;
 import io.sluice.controlplane.config.ConfigBuilder.PeerRef;
@@ -17,7 +19,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code crypto isakmp ...}, {@code crypto ipsec ...}, {@code crypto map ...} and
+ * {@code crypto isakmp ...}, {@code crypto ipsec ...}, {@code crypto map ...}, {@code crypto dynamic-map ...} and
  * {@code crypto key pubkey-chain rsa}, with their sub-modes (references 000, 002, 003, 004).
  */
 final class CryptoCommands
@@ -35,6 +37,7 @@ final class CryptoCommands
         transformSets(g);
         profiles(g);
         cryptoMaps(g);
+        dynamicMaps(g);
         ezvpn(g);
         pubkeys(g);
     }
@@ -511,6 +514,7 @@ final class CryptoCommands
             final ConfigLine.Token sequenceToken = a.peek();
             final int sequence = a.intNumber("a sequence number", 1, 65535);
             CryptoMap.Keying keying = CryptoMap.Keying.ISAKMP;
+            Ref dynamic = null;
             if (a.more())
             {
                 final ConfigLine.Token token = a.peek();
@@ -518,14 +522,23 @@ final class CryptoCommands
                     "ipsec-isakmp", "ipsec-manual", "dynamic");
                 if (word.equals("dynamic"))
                 {
-                    throw Args.problem(token, "'dynamic' (a dynamic crypto map) is not supported yet; expected " +
-                        "ipsec-isakmp or ipsec-manual");
+                    throw Args.problem(token, "'" + token.text() + "' comes after the keying method; expected " +
+                        "ipsec-isakmp dynamic NAME");
                 }
                 keying = word.equals("ipsec-manual") ? CryptoMap.Keying.MANUAL : CryptoMap.Keying.ISAKMP;
-                if (a.more() && keying == CryptoMap.Keying.ISAKMP && a.accept("dynamic") != null)
+                if (a.more() && a.accept("dynamic") != null)
                 {
-                    throw Args.problem(a.previous(), "'dynamic' (a dynamic crypto map) is not supported yet; " +
-                        "expected end of line");
+                    if (keying == CryptoMap.Keying.MANUAL)
+                    {
+                        throw Args.problem(a.previous(), "'dynamic' takes its SAs from IKE; expected ipsec-isakmp " +
+                            "dynamic NAME, or ipsec-manual alone");
+                    }
+                    dynamic = Ref.of(a.line(), a.next("a dynamic map name", "the name of a crypto dynamic-map"));
+                    if (a.more() && a.accept("discover", "profile") != null)
+                    {
+                        throw Args.problem(a.previous(), "'" + a.previous().text() + "' is not supported; expected " +
+                            "end of line");
+                    }
                 }
             }
             a.end();
@@ -540,8 +553,10 @@ final class CryptoCommands
             entry.sequence = sequence;
             entry.keying = keying;
             entry.at = Where.at(a.line(), nameToken);
+            entry.dynamicMap = dynamic;
             map.entries.put(sequence, entry);
-            return g.mapEntry.frame(entry, "crypto map " + name + " " + sequence, a.line());
+            // as on IOS, a dynamic entry opens no crypto map block: its settings are the dynamic map's
+            return dynamic != null ? null : g.mapEntry.frame(entry, "crypto map " + name + " " + sequence, a.line());
         });
 
         g.mapEntry.command("description", (a, e) ->
@@ -681,6 +696,96 @@ final class CryptoCommands
                 e.outbound = key;
             }
             return null;
+        });
+    }
+
+    /**
+     * {@code crypto dynamic-map NAME SEQ} and its block: transform sets, PFS, lifetimes, an optional
+     * {@code match address}, {@code reverse-route}. No {@code set peer}: the peer is whoever
+     * authenticates.
+     */
+    private static void dynamicMaps(final Grammar g)
+    {
+        g.global.opening("crypto dynamic-map", g.dynamicEntry, (a, c) ->
+        {
+            final ConfigLine.Token nameToken = a.peek();
+            final String name = Grammar.newName(a, "a dynamic map name");
+            final DynamicMapBuilder map = c.dynamicMaps.computeIfAbsent(name, n ->
+            {
+                final DynamicMapBuilder m = new DynamicMapBuilder();
+                m.name = n;
+                m.at = Where.at(a.line(), nameToken);
+                return m;
+            });
+            final ConfigLine.Token sequenceToken = a.peek();
+            final int sequence = a.intNumber("a sequence number", 1, 65535);
+            a.end();
+            final DynamicEntryBuilder existing = map.entries.get(sequence);
+            if (existing != null)
+            {
+                throw Args.problem(sequenceToken, "'" + sequence + "' is already an entry of dynamic map " + name +
+                    " (" + existing.at.lineText() + "); expected each sequence number once");
+            }
+            final DynamicEntryBuilder entry = new DynamicEntryBuilder();
+            entry.map = name;
+            entry.sequence = sequence;
+            entry.at = Where.at(a.line(), nameToken);
+            map.entries.put(sequence, entry);
+            return g.dynamicEntry.frame(entry, "crypto dynamic-map " + name + " " + sequence, a.line());
+        });
+        g.dynamicEntry.command("description", (a, e) ->
+        {
+            e.once("description", a);
+            e.description = a.rest("a description");
+            return null;
+        });
+        g.dynamicEntry.command("set transform-set", (a, e) ->
+        {
+            transformSetNames(a, e.transformSets, 6, "");
+            return null;
+        });
+        g.dynamicEntry.command("set pfs", (a, e) ->
+        {
+            e.once("set pfs", a);
+            e.pfs = pfs(a);
+            return null;
+        });
+        g.dynamicEntry.command("set security-association lifetime", (a, e) ->
+        {
+            final String unit = lifetimeUnit(a);
+            e.once("set security-association lifetime " + unit, a);
+            if (unit.equals("seconds"))
+            {
+                e.seconds = lifetimeValue(a, unit);
+            }
+            else
+            {
+                e.kilobytes = lifetimeValue(a, unit);
+            }
+            return null;
+        });
+        g.dynamicEntry.command("match address", (a, e) ->
+        {
+            e.once("match address", a);
+            e.matchAddress = Grammar.nameRef(a, "an access-list number or name");
+            a.end();
+            return null;
+        });
+        g.dynamicEntry.command("reverse-route", (a, e) ->
+        {
+            e.once("reverse-route", a);
+            if (a.more())
+            {
+                throw Args.problem(a.peek(), "'" + a.peek().text() + "' is not supported; expected end of line " +
+                    "(reverse-route routes each peer's protected network, as negotiated, into its tunnel)");
+            }
+            e.reverseRoute = true;
+            return null;
+        });
+        g.dynamicEntry.hidden("set peer", null, (a, e) ->
+        {
+            throw Args.problem(a.line().token(1), "'peer' is not taken by a dynamic map: its peer is whoever " +
+                "authenticates; expected a 'crypto map NAME SEQ ipsec-isakmp' entry for a known peer");
         });
     }
 

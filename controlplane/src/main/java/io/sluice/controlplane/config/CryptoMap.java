@@ -69,6 +69,8 @@ public record CryptoMap(String name, List<Entry> entries, Optional<ClientConfigu
      * @param pfs           {@code set pfs [groupN]}.
      * @param inbound       {@code set session-key inbound esp ...} (manual).
      * @param outbound      {@code set session-key outbound esp ...} (manual).
+     * @param dynamicMap    {@code crypto map NAME SEQ ipsec-isakmp dynamic DYNNAME}: the entry takes its settings
+     *                      from that {@link DynamicMap} and any peer that authenticates; it has no others.
      */
     public record Entry(
         int sequence,
@@ -80,7 +82,8 @@ public record CryptoMap(String name, List<Entry> entries, Optional<ClientConfigu
         Ipsec.Lifetime lifetime,
         Optional<DhGroup> pfs,
         Optional<SessionKey> inbound,
-        Optional<SessionKey> outbound)
+        Optional<SessionKey> outbound,
+        Optional<String> dynamicMap)
     {
         public Entry
         {

@@ -60,6 +60,8 @@ final class Grammar
         new Mode<>("crypto ipsec profile", "crypto ipsec profile NAME", ProfileBuilder::new, false);
     final Mode<EntryBuilder> mapEntry =
         new Mode<>("crypto map", "crypto map NAME SEQ", EntryBuilder::new, false);
+    final Mode<ConfigBuilder.DynamicEntryBuilder> dynamicEntry =
+        new Mode<>("crypto dynamic-map", "crypto dynamic-map NAME SEQ", ConfigBuilder.DynamicEntryBuilder::new, false);
     final Mode<EzvpnBuilder> ezvpn =
         new Mode<>("crypto ipsec client ezvpn", "crypto ipsec client ezvpn NAME", EzvpnBuilder::new, false);
     final Mode<ConfigBuilder> pubkeyChain =
@@ -106,8 +108,9 @@ final class Grammar
     /** Every mode, for telling where a misplaced line belongs. */
     List<Mode<?>> modes()
     {
-        return List.of(global, iface, acl, policy, transformSet, profile, mapEntry, ezvpn, pubkeyChain, pubkey,
-            vpdnGroup, dialin, redundancy, sluice, pki, ikev2Proposal, ikev2Policy, ikev2Keyring, ikev2Peer, ikev2Profile);
+        return List.of(global, iface, acl, policy, transformSet, profile, mapEntry, dynamicEntry, ezvpn, pubkeyChain,
+            pubkey, vpdnGroup, dialin, redundancy, sluice, pki, ikev2Proposal, ikev2Policy, ikev2Keyring, ikev2Peer,
+            ikev2Profile);
     }
 
     // ---------------------------------------------------------------- shared readers

@@ -64,6 +64,10 @@ public final class RunningConfig
         {
             ezvpn(e);
         }
+        for (final DynamicMap map : c.dynamicMaps())
+        {
+            dynamicMap(map, c.ipsec().globalLifetime());
+        }
         for (final CryptoMap map : c.cryptoMaps())
         {
             cryptoMap(map, c.ipsec().globalLifetime());
@@ -399,6 +403,12 @@ public final class RunningConfig
             line("crypto map " + map.name() + " client configuration address " + c.keyword()));
         for (final CryptoMap.Entry e : map.entries())
         {
+            if (e.dynamicMap().isPresent())
+            {
+                line("crypto map " + map.name() + " " + e.sequence() + " " + e.keying().keyword() + " dynamic " +
+                    e.dynamicMap().get());
+                continue;
+            }
             line("crypto map " + map.name() + " " + e.sequence() + " " + e.keying().keyword());
             e.description().ifPresent(d -> line(" description " + d));
             for (final CryptoMap.Peer peer : e.peers())
@@ -414,6 +424,27 @@ public final class RunningConfig
             }
             e.pfs().ifPresent(g -> line(" set pfs group" + g.number()));
             e.matchAddress().ifPresent(a -> line(" match address " + a));
+        }
+        bang();
+    }
+
+    private void dynamicMap(final DynamicMap map, final Ipsec.Lifetime global)
+    {
+        for (final DynamicMap.Entry e : map.entries())
+        {
+            line("crypto dynamic-map " + map.name() + " " + e.sequence());
+            e.description().ifPresent(d -> line(" description " + d));
+            lifetime(e.lifetime(), global);
+            if (!e.transformSets().isEmpty())
+            {
+                line(" set transform-set " + String.join(" ", e.transformSets()));
+            }
+            e.pfs().ifPresent(g -> line(" set pfs group" + g.number()));
+            e.matchAddress().ifPresent(a -> line(" match address " + a));
+            if (e.reverseRoute())
+            {
+                line(" reverse-route");
+            }
         }
         bang();
     }

@@ -3,6 +3,7 @@ package io.sluice.controlplane.program;
 import io.sluice.controlplane.config.AccessList;
 import io.sluice.controlplane.config.Config;
 import io.sluice.controlplane.config.CryptoMap;
+import io.sluice.controlplane.config.DynamicMap;
 import io.sluice.controlplane.config.Ip4Subnet;
 import io.sluice.controlplane.config.Ipsec;
 import io.sluice.controlplane.config.InterfaceConfig;
@@ -32,7 +33,9 @@ import java.util.function.Consumer;
  * destination prefix into a hidden IPsec tunnel interface to the peer, named {@code MAP/SEQ}.
  * Source addresses, protocols and ports of such a line do not narrow what is encrypted (the
  * dataplane has no per-packet policy lookup yet): the plan says so in its log.
- * {@code ipsec-isakmp} entries and {@code tunnel protection} wait for IKE to push their SAs.
+ * {@code ipsec-isakmp} entries and {@code tunnel protection} wait for IKE to push their SAs. A
+ * dynamic entry ({@code ipsec-isakmp dynamic DYN}) programs nothing up front: its peers are not
+ * known until they authenticate, and {@link DynamicPeers} makes each one's tunnel and routes then.
  */
 public final class ConfigProgrammer
 {
@@ -49,9 +52,44 @@ public final class ConfigProgrammer
     {
     }
 
-    /** The plan: steps to apply, decisions to log, errors that stop it all, and IKE's peers. */
-    public record Plan(List<Step> steps, List<String> notes, List<String> errors, List<IkePeer> ikePeers)
+    /**
+     * A {@code crypto map MAP SEQ ipsec-isakmp dynamic DYN} entry on an interface: IKE takes any peer
+     * that authenticates under it, and each such peer gets an IPsec tunnel of its own when its SAs
+     * come up ({@link DynamicPeers}), named {@code MAP/SEQ/N}.
+     *
+     * @param map             the crypto map.
+     * @param sequence        the entry's sequence number in it.
+     * @param dynamicMap      the dynamic map it uses.
+     * @param dynamicSequence the dynamic map entry quick mode uses (its first).
+     * @param local           our address on the interface the map is applied to.
+     * @param reverseRoute    {@code reverse-route}: route each peer's remote proxy identity into its tunnel.
+     */
+    public record DynamicEntry(String map, int sequence, String dynamicMap, int dynamicSequence, int local,
+        boolean reverseRoute)
     {
+        /** The prefix of the peers' tunnel names: {@code MAP/SEQ}. */
+        public String tunnelPrefix()
+        {
+            return map + "/" + sequence;
+        }
+
+        /** "crypto dynamic-map DYN SEQ". */
+        public String dynamicEntryText()
+        {
+            return "crypto dynamic-map " + dynamicMap + " " + dynamicSequence;
+        }
+    }
+
+    /** The plan: steps to apply, decisions to log, errors that stop it all, and IKE's peers. */
+    public record Plan(List<Step> steps, List<String> notes, List<String> errors, List<IkePeer> ikePeers,
+        List<DynamicEntry> dynamicEntries)
+    {
+        /** True if IKE has something to do: a peer to negotiate with, or a dynamic entry to answer under. */
+        public boolean usesIke()
+        {
+            return !ikePeers.isEmpty() || !dynamicEntries.isEmpty();
+        }
+
         /** The IKE peer entry for an address, or null. */
         public IkePeer ikePeer(final int address)
         {
@@ -97,6 +135,7 @@ public final class ConfigProgrammer
     private final List<String> errors = new ArrayList<>();
     private final Set<String> protectedTunnels = new LinkedHashSet<>();
     private final List<IkePeer> ikePeers = new ArrayList<>();
+    private final List<DynamicEntry> dynamicEntries = new ArrayList<>();
 
     private ConfigProgrammer(final Config config)
     {
@@ -111,7 +150,8 @@ public final class ConfigProgrammer
         p.tunnels();
         p.routes();
         p.cryptoMaps();
-        return new Plan(List.copyOf(p.steps), List.copyOf(p.notes), List.copyOf(p.errors), List.copyOf(p.ikePeers));
+        return new Plan(List.copyOf(p.steps), List.copyOf(p.notes), List.copyOf(p.errors), List.copyOf(p.ikePeers),
+            List.copyOf(p.dynamicEntries));
     }
 
     private void step(final String description, final Consumer<DataplaneProgram> action)
@@ -363,6 +403,11 @@ public final class ConfigProgrammer
     private void cryptoMapEntry(final InterfaceConfig ifc, final String mapName, final CryptoMap.Entry e,
         final int local)
     {
+        if (e.dynamicMap().isPresent())
+        {
+            dynamicEntry(mapName, e, local);
+            return;
+        }
         final boolean manual = e.keying() == CryptoMap.Keying.MANUAL;
         final String what = "crypto map " + mapName + " " + e.sequence() + " " + e.keying().keyword();
         if (e.peers().isEmpty())
@@ -492,6 +537,58 @@ public final class ConfigProgrammer
                 p -> p.addSa(new SaSpec(spi, inbound, mode, boundTo, peer, local, 0, ts.get().encryption(),
                     cipher.clone(), ts.get().integrity(), auth.clone(), false, ReplayWindow.DEFAULT_SIZE, 0, 0)));
         }
+    }
+
+    /**
+     * A dynamic entry programs nothing now: its peers are not known. Each peer's tunnel and routes
+     * are made when its SAs come up, by {@link DynamicPeers}; here the entry is checked and handed
+     * to IKE.
+     */
+    private void dynamicEntry(final String mapName, final CryptoMap.Entry e, final int local)
+    {
+        final String name = e.dynamicMap().get();
+        final String what = "crypto map " + mapName + " " + e.sequence() + " ipsec-isakmp dynamic " + name;
+        final Optional<DynamicMap> dynamic = config.dynamicMap(name);
+        if (dynamic.isEmpty() || dynamic.get().entries().isEmpty())
+        {
+            errors.add(what + ": no such crypto dynamic-map");
+            return;
+        }
+        final DynamicMap.Entry first = dynamic.get().entries().getFirst();
+        final String entryText = "crypto dynamic-map " + name + " " + first.sequence();
+        if (first.transformSets().isEmpty())
+        {
+            errors.add(entryText + ": no 'set transform-set'");
+            return;
+        }
+        for (final String setName : first.transformSets())
+        {
+            final Optional<Ipsec.TransformSet> ts = config.ipsec().transformSet(setName);
+            if (ts.isEmpty())
+            {
+                errors.add(entryText + ": transform set " + setName + " is not defined");
+                return;
+            }
+            if (ts.get().mode() == Ipsec.EncapsulationMode.TRANSPORT)
+            {
+                errors.add(entryText + ": transform set " + setName + " is 'mode transport'; a dynamic peer's " +
+                    "traffic goes through a tunnel of its own, which needs mode tunnel");
+                return;
+            }
+        }
+        if (dynamic.get().entries().size() > 1)
+        {
+            notes.add(what + ": quick mode uses " + entryText + " only; its other entries (" +
+                dynamic.get().entries().stream().skip(1).map(d -> String.valueOf(d.sequence()))
+                    .reduce((a, b) -> a + ", " + b).orElse("") + ") are not used");
+        }
+        final DynamicEntry entry = new DynamicEntry(mapName, e.sequence(), name, first.sequence(), local,
+            first.reverseRoute());
+        dynamicEntries.add(entry);
+        notes.add(what + ": any peer that authenticates; its SAs bind to a tunnel of its own (" +
+            entry.tunnelPrefix() + "/N) made when they come up, and " + (first.reverseRoute() ?
+            "its protected network (reverse-route) and " : "") + "the address mode config lends it " +
+            (first.reverseRoute() ? "are" : "is") + " routed into that tunnel while they are up");
     }
 
     private String greTunnelBetween(final int local, final int peer, final AccessList.Rule rule)

@@ -80,7 +80,8 @@ public final class ControlProcess implements AutoCloseable
         this.inject = ipc.injectProxy();
         final IpcProgram direct = new IpcProgram(proxy);
         this.ike = IkeService.create(config, plan, inject, new Locked(this, direct), ControlProcess::log, sas);
-        this.show = new Show(config, runDir, sas);
+        final IkeService service = ike;
+        this.show = new Show(config, runDir, sas, () -> service != null ? service.dynamicRoutes() : List.of());
         this.ctl = new CtlServer(runDir.resolve(RunDirectory.CONTROL_SOCKET), this::command);
     }
 
@@ -196,6 +197,15 @@ public final class ControlProcess implements AutoCloseable
         }
 
         @Override
+        public void removeRoute(final int prefix, final int length)
+        {
+            synchronized (lock)
+            {
+                target.removeRoute(prefix, length);
+            }
+        }
+
+        @Override
         public void addSa(final SaSpec sa)
         {
             synchronized (lock)
@@ -263,6 +273,12 @@ public final class ControlProcess implements AutoCloseable
         public void nullRoute(final int prefix, final int length)
         {
             target.nullRoute(prefix, length);
+        }
+
+        @Override
+        public void removeRoute(final int prefix, final int length)
+        {
+            target.removeRoute(prefix, length);
         }
 
         @Override

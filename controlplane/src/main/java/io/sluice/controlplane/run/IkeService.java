@@ -11,6 +11,7 @@ import io.sluice.controlplane.ike.v1.Ikev1Engine;
 import io.sluice.controlplane.ike.v1.Ikev1Settings;
 import io.sluice.controlplane.ike.v1.Selector;
 import io.sluice.controlplane.program.ConfigProgrammer;
+import io.sluice.controlplane.program.DynamicPeers;
 import io.sluice.dataplane.esp.SecurityAssociation;
 import io.sluice.dataplane.ipc.InjectProxy;
 import io.sluice.dataplane.ipc.codecs.InjectKind;
@@ -33,6 +34,10 @@ import java.util.function.Consumer;
  * program stream, bound to the tunnel the configuration ties to that peer (a crypto map's IPsec
  * tunnel, or a GRE tunnel with {@code tunnel protection}); deleted SAs are deleted there too. The
  * gateway initiates to every such peer when it starts and again when a peer's SAs go away.
+ * <p>
+ * Under a dynamic crypto map entry any peer that authenticates may negotiate, and is never
+ * initiated to: its SAs bind to a tunnel of its own and what it protects is routed into it while
+ * they are up ({@link DynamicPeers}).
  */
 final class IkeService implements Ikev1Engine.Listener
 {
@@ -52,6 +57,10 @@ final class IkeService implements Ikev1Engine.Listener
     private final java.util.Map<Integer, Long> retryAt = new java.util.HashMap<>();
     /** Peers a crypto map failed over to, and the configured entry (tunnel, local address) they stand in for. */
     private final java.util.Map<Integer, ConfigProgrammer.IkePeer> failedOver = new java.util.HashMap<>();
+    /** The peers of the dynamic crypto map entry; null without one. */
+    private final DynamicPeers dynamic;
+    /** Our IKE address: the first configured peer's local address, else the dynamic entry's. */
+    private final int defaultLocal;
 
     private ConfigProgrammer.IkePeer ikePeer(final int address)
     {
@@ -63,7 +72,7 @@ final class IkeService implements Ikev1Engine.Listener
     static IkeService create(final Config config, final ConfigProgrammer.Plan plan, final InjectProxy inject,
         final DataplaneProgram program, final Consumer<String> log, final List<SaSpec> sas)
     {
-        if (plan.ikePeers().isEmpty())
+        if (!plan.usesIke())
         {
             return null;
         }
@@ -80,7 +89,16 @@ final class IkeService implements Ikev1Engine.Listener
         this.log = log;
         this.sas = sas;
         this.ikeLog = new IkeLog.Switchable(log);
-        final InetAddress local = address(plan.ikePeers().getFirst().local());
+        this.defaultLocal = plan.ikePeers().isEmpty() ? plan.dynamicEntries().getFirst().local() :
+            plan.ikePeers().getFirst().local();
+        this.dynamic = plan.dynamicEntries().isEmpty() ? null :
+            new DynamicPeers(plan.dynamicEntries().getFirst(), program, log);
+        if (plan.dynamicEntries().size() > 1)
+        {
+            log.accept("IKE: dynamic peers use crypto map " + plan.dynamicEntries().getFirst().tunnelPrefix() +
+                " only; the other dynamic entries are not used");
+        }
+        final InetAddress local = address(defaultLocal);
         final Ikev1Settings.Builder b = Ikev1Settings.fromConfig(config, local).toBuilder();
         // GRE tunnels with tunnel protection: quick mode for GRE between the tunnel's endpoints
         for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
@@ -262,9 +280,25 @@ final class IkeService implements Ikev1Engine.Listener
         }
     }
 
-    /** {@code clear crypto sa}: every IKE SA and its children deleted (with notifications); new ones follow. */
+    /** The routes to dynamic peers, for {@code show ip route}. */
+    List<DynamicPeers.Route> dynamicRoutes()
+    {
+        return dynamic == null ? List.of() : dynamic.routes();
+    }
+
+    /**
+     * {@code clear crypto sa}: every IKE SA and its children deleted (with notifications); new ones
+     * follow with configured peers, dynamic peers come back if they want to.
+     */
     void clearAll()
     {
+        if (dynamic != null)
+        {
+            for (final Ip4 peer : dynamic.peers())
+            {
+                engine.clear(address(peer.bits()));
+            }
+        }
         for (final ConfigProgrammer.IkePeer p : plan.ikePeers())
         {
             if (usesV2(p.peer()))
@@ -339,7 +373,7 @@ final class IkeService implements Ikev1Engine.Listener
     {
         final int dst = ip(to.getAddress());
         final ConfigProgrammer.IkePeer p = ikePeer(dst);
-        final int src = p != null ? p.local() : plan.ikePeers().getFirst().local();
+        final int src = p != null ? p.local() : defaultLocal;
         final int total = 28 + datagram.length;
         final ByteBuffer b = ByteBuffer.allocate(total);
         b.put((byte)0x45).put((byte)0xc0).putShort((short)total).putShort((short)0).putShort((short)0x4000)
@@ -385,19 +419,21 @@ final class IkeService implements Ikev1Engine.Listener
     {
         final int peer = ip(c.peer().getAddress());
         final ConfigProgrammer.IkePeer p = ikePeer(peer);
-        if (p == null)
+        if (p == null && dynamic == null)
         {
             log.accept("IKE: SAs with " + c.peer() + " bind to no tunnel of the configuration; not installed");
             return;
         }
+        final String tunnel = p != null ? p.tunnel() : dynamic.tunnel(new Ip4(peer));
+        final int local = p != null ? p.local() : dynamic.entry().local();
         final SecurityAssociation.Mode mode = c.mode() == ChildSa.Mode.TRANSPORT ? SecurityAssociation.Mode.TRANSPORT :
             SecurityAssociation.Mode.TUNNEL;
         final int udp = c.udpEncapsulated() ? c.peer().getPort() : 0;
-        final SaSpec in = new SaSpec((int)c.spiIn(), true, mode, p.tunnel(), peer, p.local(), udp, c.encryption(),
+        final SaSpec in = new SaSpec((int)c.spiIn(), true, mode, tunnel, peer, local, udp, c.encryption(),
             ChildSa.cipherKey(c.encryption(), c.keyIn()), c.integrity(),
             ChildSa.integrityKey(c.encryption(), c.integrity(), c.keyIn()), false, 64, c.lifetimeSeconds(),
             c.lifetimeKilobytes());
-        final SaSpec out = new SaSpec((int)c.spiOut(), false, mode, p.tunnel(), peer, p.local(), udp, c.encryption(),
+        final SaSpec out = new SaSpec((int)c.spiOut(), false, mode, tunnel, peer, local, udp, c.encryption(),
             ChildSa.cipherKey(c.encryption(), c.keyOut()), c.integrity(),
             ChildSa.integrityKey(c.encryption(), c.integrity(), c.keyOut()), false, 64, c.lifetimeSeconds(),
             c.lifetimeKilobytes());
@@ -409,7 +445,29 @@ final class IkeService implements Ikev1Engine.Listener
         // inbound first: the peer may use its new outbound SA as soon as quick mode completes
         program.addSa(in);
         program.addSa(out);
-        log.accept("IKE: " + c + " installed on " + p.tunnel());
+        log.accept("IKE: " + c + " installed on " + tunnel);
+        if (p == null)
+        {
+            final Ip4Subnet remote = selectorPrefix(c.remoteSelector());
+            if (remote != null)
+            {
+                dynamic.childUp(new Ip4(peer), c.spiIn(), remote);
+            }
+        }
+    }
+
+    /** The prefix of a selector as {@link ChildSa} writes it: "10.0.0.0/24" or "10.0.0.1/32 proto 47". */
+    static Ip4Subnet selectorPrefix(final String selector)
+    {
+        try
+        {
+            final String[] parts = selector.trim().split("[/ ]");
+            return new Ip4Subnet(Ip4.parse(parts[0]), Integer.parseInt(parts[1]));
+        }
+        catch (final RuntimeException e)
+        {
+            return null;
+        }
     }
 
     private static SaSpec withoutKeys(final SaSpec s)
@@ -429,7 +487,31 @@ final class IkeService implements Ikev1Engine.Listener
         program.deleteSa((int)c.spiIn(), true);
         program.deleteSa((int)c.spiOut(), false);
         log.accept("IKE: " + ChildSa.spiText(c.spiIn()) + "/" + ChildSa.spiText(c.spiOut()) + " deleted: " + reason);
-        retryAt.put(ip(c.peer().getAddress()), System.currentTimeMillis() + 1000);
+        final int peer = ip(c.peer().getAddress());
+        if (ikePeer(peer) == null && dynamic != null)
+        {
+            dynamic.childDown(new Ip4(peer), c.spiIn());  // nothing to re-initiate: a dynamic peer comes back by itself
+            return;
+        }
+        retryAt.put(peer, System.currentTimeMillis() + 1000);
+    }
+
+    @Override
+    public void addressAssigned(final InetSocketAddress peer, final InetAddress address)
+    {
+        if (dynamic != null)
+        {
+            dynamic.addressLent(new Ip4(ip(peer.getAddress())), new Ip4(ip(address)));
+        }
+    }
+
+    @Override
+    public void addressReleased(final InetSocketAddress peer, final InetAddress address)
+    {
+        if (dynamic != null)
+        {
+            dynamic.addressReturned(new Ip4(ip(peer.getAddress())), new Ip4(ip(address)));
+        }
     }
 
     @Override

@@ -66,6 +66,12 @@ final class IpcProgram implements DataplaneProgram
     }
 
     @Override
+    public void removeRoute(final int prefix, final int length)
+    {
+        proxy.routeDelete(prefix, length, "", 0);
+    }
+
+    @Override
     public void addSa(final SaSpec spec)
     {
         try

@@ -7,6 +7,7 @@ import io.sluice.controlplane.config.Ip4Subnet;
 import io.sluice.controlplane.config.RunningConfig;
 import io.sluice.controlplane.config.StaticRoute;
 import io.sluice.controlplane.config.Transforms;
+import io.sluice.controlplane.program.DynamicPeers;
 import io.sluice.dataplane.counters.CounterBaseline;
 import io.sluice.dataplane.counters.CounterSnapshot;
 import io.sluice.dataplane.counters.CounterType;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The {@code show} commands, in the IOS layouts the references print: configuration from the
@@ -28,12 +30,21 @@ final class Show
     private final Config config;
     private final Path runDir;
     private final List<SaSpec> sas;
+    private final Supplier<List<DynamicPeers.Route>> dynamicRoutes;
 
     Show(final Config config, final Path runDir, final List<SaSpec> sas)
+    {
+        this(config, runDir, sas, List::of);
+    }
+
+    /** @param dynamicRoutes the routes IKE installed to dynamic peers while their SAs are up */
+    Show(final Config config, final Path runDir, final List<SaSpec> sas,
+        final Supplier<List<DynamicPeers.Route>> dynamicRoutes)
     {
         this.config = config;
         this.runDir = runDir;
         this.sas = sas;
+        this.dynamicRoutes = dynamicRoutes;
     }
 
     String answer(final String command)
@@ -100,6 +111,11 @@ final class Show
                 r.interfaceName().map(n -> r.nextHop().isPresent() ? ", " + n : " is directly connected, " + n)
                     .orElse("")));
         }
+        // the routes IKE installs to dynamic peers: IOS shows reverse-route routes as static ones too
+        for (final String line : DynamicPeers.showLines(dynamicRoutes.get()))
+        {
+            b.append(line).append('\n');
+        }
         return b.toString();
     }
 
@@ -147,6 +163,15 @@ final class Show
             for (final CryptoMap.Entry e : map.entries())
             {
                 b.append(String.format("Crypto Map \"%s\" %d %s%n", map.name(), e.sequence(), e.keying().keyword()));
+                if (e.dynamicMap().isPresent())
+                {
+                    b.append("        Dynamic map template tag: ").append(e.dynamicMap().get()).append('\n');
+                    config.dynamicMap(e.dynamicMap().get()).flatMap(d -> d.entries().stream().findFirst())
+                        .ifPresent(d -> b.append("        Transform sets={ ").append(String.join(", ",
+                            d.transformSets())).append(" }\n").append(d.reverseRoute() ?
+                            "        Reverse Route Injection Enabled\n" : ""));
+                    continue;
+                }
                 e.peers().forEach(p -> b.append("        Peer = ").append(p.text()).append('\n'));
                 e.matchAddress().ifPresent(a -> b.append("        Extended IP access list ").append(a).append('\n'));
                 b.append("        Transform sets={ ").append(String.join(", ", e.transformSets())).append(" }\n");

@@ -84,6 +84,12 @@ class ConfigProgrammerTest
         }
 
         @Override
+        public void removeRoute(final int prefix, final int length)
+        {
+            calls.add("unroute " + ip(prefix) + "/" + length);
+        }
+
+        @Override
         public void addSa(final SaSpec sa)
         {
             calls.add("sa " + (sa.inbound() ? "in " : "out ") + sa.spi() + " " + sa.tunnel() + " " + sa.mode());

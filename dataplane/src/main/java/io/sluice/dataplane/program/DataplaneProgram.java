@@ -32,6 +32,9 @@ public interface DataplaneProgram
     /** {@code ip route ... Null0}. */
     void nullRoute(int prefix, int length);
 
+    /** Removes a route (a remote-access client's address when it leaves); a route not there is no error. */
+    void removeRoute(int prefix, int length);
+
     /** An ESP SA; an outbound one replaces the binding's current outbound SA (make-before-break). */
     void addSa(SaSpec sa);
 

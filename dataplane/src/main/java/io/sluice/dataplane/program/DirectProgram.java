@@ -280,6 +280,24 @@ public final class DirectProgram implements DataplaneProgram
     }
 
     @Override
+    public synchronized void removeRoute(final int prefix, final int length)
+    {
+        if (generation != null)
+        {
+            generation.remove("route " + prefix + "/" + length);
+        }
+        if (applied.remove("route " + prefix + "/" + length) == null)
+        {
+            return;
+        }
+        for (final Dataplane d : workers)
+        {
+            d.removeRoute(prefix, length);
+        }
+        log.accept("program: route " + io.sluice.dataplane.packet.Bytes.ip4ToString(prefix) + "/" + length + " removed");
+    }
+
+    @Override
     public synchronized void addSa(final SaSpec spec)
     {
         try

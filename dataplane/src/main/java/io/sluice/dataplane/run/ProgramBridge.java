@@ -163,7 +163,7 @@ final class ProgramBridge implements ProgramHandler
     public void onRouteDelete(final int prefix, final int prefixLength, final CharSequence interfaceName,
         final int nextHop)
     {
-        log.accept("program: route delete arrives with the next state generation; ignored");
+        program.removeRoute(prefix, prefixLength);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.sluice.dataplane.counters.CountersView;
 import io.sluice.dataplane.esp.EspEncryption;
 import io.sluice.dataplane.esp.EspIntegrity;
 import io.sluice.dataplane.esp.SecurityAssociation;
+import io.sluice.dataplane.esp.SecurityAssociationDatabase;
 import io.sluice.dataplane.testing.Packets;
 import io.sluice.dataplane.testing.Rig;
 import org.junit.jupiter.api.AfterEach;
@@ -72,6 +73,59 @@ class DirectProgramTest
         assertTrue(rig.dp.fib().get(Packets.ip("10.2.0.0"), 16) >= 0);
         assertTrue(log.stream().anyMatch(l -> l.contains("2 stale ones removed")), log.toString());
         assertTrue(log.stream().noneMatch(l -> l.matches(".*[0-9a-f]{40}.*")), "no key material in the log");
+    }
+
+    @Test
+    void aRemovedRouteLeavesTheFibAndIsNotRestoredByTheNextState()
+    {
+        state(1, true);
+        program.removeRoute(Packets.ip("10.3.0.0"), 16);
+        assertEquals(-1, rig.dp.fib().get(Packets.ip("10.3.0.0"), 16));
+        assertTrue(rig.dp.fib().get(Packets.ip("10.2.0.0"), 16) >= 0, "the other route stays");
+        program.removeRoute(Packets.ip("10.9.0.0"), 16); // not there: nothing to do, no error
+        assertTrue(log.stream().anyMatch(l -> l.contains("route 10.3.0.0/16 removed")), log.toString());
+    }
+
+    /** Two workers: tables programmed into both, the SA once into the SAD they share. */
+    @Test
+    void everyWorkerIsProgrammedAlikeAndSharesTheSas()
+    {
+        final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        try
+        {
+            final java.lang.foreign.MemorySegment area = arena.allocate(2048L * 512, 4096);
+            final SecurityAssociationDatabase sad = new SecurityAssociationDatabase();
+            final Rig w0 = new Rig(new io.sluice.dataplane.frame.FramePool(area, 2048, 384, 0, 256), sad);
+            final Rig w1 = new Rig(new io.sluice.dataplane.frame.FramePool(area, 2048, 384, 256, 256), sad);
+            final DirectProgram both = new DirectProgram(List.of(w0.dp, w1.dp), null, log::add);
+            both.ipsecTunnel("VPN/10", Rig.WAN_IP, PEER);
+            both.route(Packets.ip("10.2.0.0"), 16, "VPN/10", 0);
+            both.addSa(sa(0x1000, true));
+            both.addSa(sa(0x1001, false));
+            for (final Rig w : List.of(w0, w1))
+            {
+                assertTrue(w.dp.fib().get(Packets.ip("10.2.0.0"), 16) >= 0);
+                assertEquals(w0.dp.interfaces().byName("VPN/10").index(), w.dp.interfaces().byName("VPN/10").index());
+            }
+            assertEquals(1, sad.inboundCount());
+            assertEquals(1, sad.outboundCount());
+            both.removeRoute(Packets.ip("10.2.0.0"), 16);
+            assertEquals(-1, w1.dp.fib().get(Packets.ip("10.2.0.0"), 16));
+            final Rig other = new Rig();
+            try
+            {
+                assertThrows(IllegalArgumentException.class,
+                    () -> new DirectProgram(List.of(w0.dp, other.dp), null, log::add), "workers must share the SAD");
+            }
+            finally
+            {
+                other.close();
+            }
+        }
+        finally
+        {
+            arena.close();
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.sluice.controlplane.ike.v1;
 import io.sluice.controlplane.config.AccessList;
 import io.sluice.controlplane.config.Config;
 import io.sluice.controlplane.config.CryptoMap;
+import io.sluice.controlplane.config.DynamicMap;
 import io.sluice.controlplane.config.Ip4;
 import io.sluice.controlplane.config.Ip4Subnet;
 import io.sluice.controlplane.config.Ipsec;
@@ -331,7 +332,8 @@ public record Ikev1Settings(
     /**
      * Settings from a parsed configuration: the isakmp policies (default suite last), keys,
      * identity and keepalive, and a quick mode policy per peer of every {@code ipsec-isakmp} crypto
-     * map entry, its proxy identities taken from the first permit rule of its {@code match address}.
+     * map entry, its proxy identities taken from the first permit rule of its {@code match address};
+     * a dynamic entry ({@code ipsec-isakmp dynamic DYN}) gives one for any peer, from DYN's first entry.
      */
     public static Ikev1Settings fromConfig(final Config config, final InetAddress localAddress)
     {
@@ -376,6 +378,12 @@ public record Ikev1Settings(
                 {
                     continue;
                 }
+                if (entry.dynamicMap().isPresent())
+                {
+                    config.dynamicMap(entry.dynamicMap().get()).flatMap(d -> d.entries().stream().findFirst())
+                        .ifPresent(d -> b.phase2.add(dynamicPolicy(config, d)));
+                    continue;
+                }
                 final List<Ipsec.TransformSet> sets = entry.transformSets().stream()
                     .map(name -> config.ipsec().transformSet(name)).flatMap(Optional::stream).toList();
                 Selector local = null;
@@ -404,6 +412,29 @@ public record Ikev1Settings(
             }
         }
         return b.build();
+    }
+
+    /**
+     * A dynamic map entry as quick mode uses it: for any peer. Its {@code match address}, if any,
+     * bounds the proxy identities as a crypto map entry's does; without one, ours may be anything the
+     * peer proposes and the peer's is the address mode config lent it, else its own address.
+     */
+    private static Phase2Policy dynamicPolicy(final Config config, final DynamicMap.Entry entry)
+    {
+        final List<Ipsec.TransformSet> sets = entry.transformSets().stream()
+            .map(name -> config.ipsec().transformSet(name)).flatMap(Optional::stream).toList();
+        Selector local = Selector.of(Ip4Subnet.ANY);
+        Selector remote = null;
+        final Optional<AccessList.Rule> rule = entry.matchAddress().flatMap(config::accessList)
+            .flatMap(acl -> acl.rules().stream().filter(AccessList.Rule::permit).findFirst());
+        if (rule.isPresent())
+        {
+            final int protocol = rule.get().protocol().orElse(0);
+            local = new Selector(rule.get().source(), protocol, 0);
+            remote = new Selector(rule.get().destination(), protocol, 0);
+        }
+        return new Phase2Policy(Ip4Subnet.ANY, sets, entry.lifetime(), entry.pfs().map(g -> g.number()).orElse(0),
+            local, remote);
     }
 
     /** Mutable builder with the engine's defaults. */

@@ -1,0 +1,325 @@
+package io.sluice.tools.run;
+
+import io.sluice.ffi.testkit.NetnsLab;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A remote-access gateway started with {@code sluice run -c}: a dynamic crypto map
+ * ({@code crypto map VPN 65535 ipsec-isakmp dynamic DYN}), a wildcard pre-shared key and an
+ * {@code ip local pool} lent by IKE mode configuration (reference 004). strongSwan 5.9.8 (charon,
+ * kernel-libipsec) connects as a client with {@code vips = 0.0.0.0}, from an address the
+ * configuration never names, and gets an address of the pool; the control process makes the
+ * client a tunnel of its own and routes the lent address into it (reverse route injection), so a
+ * host behind Sluice pings the client's virtual address. When the client leaves, the route goes;
+ * when it comes back, it is routed again.
+ */
+class RunModeConfigTest
+{
+    private static final String CHARON = "/usr/lib/ipsec/charon";
+    private static final String SWANCTL = "/usr/sbin/swanctl";
+    private static final String PSK = "remote-access-psk-2718";
+    private static final String VIP = "10.99.0.100";
+
+    private NetnsLab lab;
+    private Path dir;
+    private Process gateway;
+    private final StringBuffer log = new StringBuffer();
+
+    @BeforeEach
+    void setUp() throws Exception
+    {
+        String why = NetnsLab.unavailableReason();
+        if (why == null && (!Files.isExecutable(Path.of(CHARON)) || !Files.isExecutable(Path.of(SWANCTL))))
+        {
+            why = "strongSwan not installed (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins " +
+                "libstrongswan-standard-plugins libstrongswan-extra-plugins)";
+        }
+        if (why != null)
+        {
+            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
+        }
+        assumeTrue(why == null, why);
+        lab = NetnsLab.create();
+        dir = Files.createTempDirectory("sluice-run-modecfg-");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        if (gateway != null)
+        {
+            gateway.destroy();
+            gateway.waitFor(20, TimeUnit.SECONDS);
+        }
+        if (lab != null)
+        {
+            lab.close(); // charon and everything else it spawned, then the namespaces
+        }
+        if (dir != null)
+        {
+            try (var files = Files.walk(dir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void aStrongSwanClientGetsAPoolAddressAndTheHostBehindSluiceReachesItUntilItLeaves() throws Exception
+    {
+        final String host = lab.namespace("h");
+        final String gw = lab.namespace("g");
+        final String swan = lab.namespace("s");
+        final String[] lan = lab.veth(host, "10.1.0.10/24", gw, null);
+        final String[] wan = lab.veth(gw, null, swan, "192.0.2.2/24");
+        lab.exec(host, "ip", "route", "add", "default", "via", "10.1.0.1");
+        startCharon(swan);
+
+        final Path config = dir.resolve("gw.conf");
+        Files.writeString(config, """
+            hostname gw-ra
+            crypto isakmp policy 10
+             encryption aes 256
+             hash sha256
+             authentication pre-share
+             group 14
+             lifetime 3600
+            crypto isakmp key %s address 0.0.0.0 0.0.0.0
+            crypto isakmp client configuration address-pool local clients
+            crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+            crypto dynamic-map clients-dyn 10
+             set transform-set TS
+             reverse-route
+            crypto map VPN client configuration address respond
+            crypto map VPN 65535 ipsec-isakmp dynamic clients-dyn
+            interface %s
+             ip address 10.1.0.1 255.255.255.0
+            interface %s
+             ip address 192.0.2.1 255.255.255.0
+             crypto map VPN
+            ip local pool clients %s 10.99.0.110
+            """.formatted(PSK, lan[1], wan[0], VIP));
+        gateway = lab.spawn(gw, ProcessHandle.current().info().command().orElse("java"),
+            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+            "io.sluice.tools.Main", "run", "-c", config.toString());
+        Thread.ofVirtual().start(() ->
+        {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(gateway.getInputStream(),
+                StandardCharsets.UTF_8)))
+            {
+                String line;
+                while ((line = r.readLine()) != null)
+                {
+                    log.append(line).append('\n');
+                }
+            }
+            catch (final Exception ignored)
+            {
+                // the gateway ended
+            }
+        });
+        await(() -> log.toString().contains("sent to the dataplane"), 60_000, "the gateway programmed");
+        ctl(gw, "debug", "crypto", "isakmp"); // a failed negotiation says why in the log
+
+        // the client connects from an address the gateway's configuration never names
+        connect();
+        final String installed = "route " + VIP + "/32 -> peer 192.0.2.2 installed (VPN/65535/1, mode config address)";
+        await(() -> log.toString().contains(installed), 30_000, "the lent address routed to the client");
+        assertTrue(log.toString().contains("mode config: assigned " + VIP + " from pool clients to 192.0.2.2"),
+            log.toString());
+        final String sas = swanctl("--list-sas");
+        assertTrue(sas.contains("INSTALLED") && sas.matches("(?s).*local\\s+" + Pattern.quote(VIP) + "/32.*"),
+            "strongSwan's side of the child is the lent address: " + sas);
+        // kernel-libipsec puts the virtual IP on the client host
+        await(() -> lab.tryExec(swan, "ip", "-4", "addr").output().contains(VIP + "/32"), 10_000,
+            "strongSwan installing " + VIP);
+
+        pingTheClient(host);
+        final String ipsec = ctl(gw, "show", "crypto", "ipsec", "sa");
+        assertTrue(ipsec.contains("interface: VPN/65535/1") && ipsec.contains("current_peer 192.0.2.2"), ipsec);
+        assertTrue(counted(ipsec, "encaps") >= 5 && counted(ipsec, "decaps") >= 5, "Sluice counted them: " + ipsec);
+        final String routes = ctl(gw, "show", "ip", "route");
+        assertTrue(routes.contains("S        " + VIP + "/32 [1/0] via 192.0.2.2, VPN/65535/1"), routes);
+
+        // the client leaves: its SAs are deleted, and the route with them
+        swanctl("--terminate", "--ike", "sluice");
+        final String removed = "route " + VIP + "/32 -> peer 192.0.2.2 removed";
+        await(() -> log.toString().contains(removed), 20_000, "the route to the departed client removed");
+        assertTrue(log.toString().contains("dynamic peer 192.0.2.2: no SAs left; IPsec tunnel VPN/65535/1 is free"),
+            log.toString());
+        final String after = ctl(gw, "show", "ip", "route");
+        assertFalse(after.contains(VIP), after);
+        assertFalse(ctl(gw, "show", "crypto", "ipsec", "sa").contains("VPN/65535/1"), "its SAs are gone");
+
+        // back again: the same address, the same tunnel, routed again
+        connect();
+        await(() -> log.toString().indexOf(installed) != log.toString().lastIndexOf(installed), 30_000,
+            "the returning client routed again");
+        assertTrue(log.toString().contains("IPsec tunnel VPN/65535/1 reused"), log.toString());
+        await(() -> lab.tryExec(swan, "ip", "-4", "addr").output().contains(VIP + "/32"), 10_000,
+            "strongSwan installing " + VIP + " again");
+        pingTheClient(host);
+        assertFalse(log.toString().contains(PSK), "the pre-shared key is never logged");
+    }
+
+    private void connect()
+    {
+        swanctl("--initiate", "--child", "net", "--timeout", "20");
+    }
+
+    private void pingTheClient(final String host)
+    {
+        lab.tryExec(host, "ping", "-c", "2", "-i", "0.2", "-W", "1", VIP); // ARP on the LAN
+        final String ping = lab.exec(host, "ping", "-c", "5", "-i", "0.2", "-W", "2", VIP);
+        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + log + swanctl("--list-sas") + charonLog());
+    }
+
+    /** The first {@code #pkts encaps: N} (or decaps) of {@code show crypto ipsec sa}. */
+    private static long counted(final String show, final String what)
+    {
+        final Matcher m = Pattern.compile("#pkts " + what + ": (\\d+)").matcher(show);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private String ctl(final String ns, final String... command)
+    {
+        final List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            "io.sluice.tools.Main", "ctl", "-n", ns));
+        cmd.addAll(List.of(command));
+        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
+        assertTrue(r.status() == 0, "ctl " + String.join(" ", command) + ": " + r.output());
+        return r.output();
+    }
+
+    private void startCharon(final String ns) throws Exception
+    {
+        final Path conf = dir.resolve("strongswan.conf");
+        Files.writeString(conf, """
+            charon {
+              filelog {
+                run {
+                  path = %1$s/charon.log
+                  time_format = %%T
+                  default = 1
+                  ike = 2
+                  cfg = 2
+                  flush_line = yes
+                }
+              }
+              load = random nonce openssl aes sha1 sha2 md5 hmac gmp curve25519 kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
+              retransmit_timeout = 1.0
+              retransmit_tries = 3
+              plugins {
+                vici {
+                  socket = unix://%1$s/charon.vici
+                }
+              }
+            }
+            swanctl {
+              socket = unix://%1$s/charon.vici
+            }
+            """.formatted(dir));
+        // a remote-access client: it asks for a virtual IP and wants the network behind the gateway
+        Files.writeString(dir.resolve("swanctl.conf"), """
+            connections {
+              sluice {
+                version = 1
+                local_addrs = 192.0.2.2
+                remote_addrs = 192.0.2.1
+                proposals = aes256-sha256-modp2048
+                encap = yes
+                vips = 0.0.0.0
+                local {
+                  auth = psk
+                  id = 192.0.2.2
+                }
+                remote {
+                  auth = psk
+                  id = 192.0.2.1
+                }
+                children {
+                  net {
+                    local_ts = dynamic
+                    remote_ts = 10.1.0.0/24
+                    esp_proposals = aes256-sha256
+                    mode = tunnel
+                    start_action = none
+                  }
+                }
+              }
+            }
+            secrets {
+              ike-sluice {
+                id = 192.0.2.1
+                secret = "%s"
+              }
+            }
+            """.formatted(PSK));
+        lab.spawn(ns, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
+            "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
+        await(() -> Files.exists(dir.resolve("charon.vici")) &&
+            NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
+            10_000, "charon's vici socket");
+        swanctl("--load-all", "--file", dir.resolve("swanctl.conf").toString());
+    }
+
+    private String swanctl(final String... args)
+    {
+        final List<String> cmd = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
+            SWANCTL));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--uri", "unix://" + dir.resolve("charon.vici")));
+        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
+        if (r.status() != 0)
+        {
+            throw new AssertionError("swanctl " + String.join(" ", args) + " failed (" + r.status() + "): " + r.output() +
+                "\n" + log + "\n" + charonLog());
+        }
+        return r.output();
+    }
+
+    private String charonLog()
+    {
+        try
+        {
+            return Files.readString(dir.resolve("charon.log"));
+        }
+        catch (final Exception e)
+        {
+            return "(no charon log: " + e.getMessage() + ")";
+        }
+    }
+
+    private void await(final BooleanSupplier condition, final long millis, final String what) throws Exception
+    {
+        final long until = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean())
+        {
+            if (System.currentTimeMillis() > until || (gateway != null && !gateway.isAlive()))
+            {
+                throw new AssertionError("waiting for " + what + ":\n" + log + "\n" + charonLog());
+            }
+            Thread.sleep(50);
+        }
+    }
+}
