@@ -403,6 +403,11 @@ public final class ControlProcess implements AutoCloseable
             case "show crypto isakmp sa":
                 return ike == null ? "IPv4 Crypto ISAKMP SA\ndst             src             state          conn-id status\n" :
                     ike.showCryptoIsakmpSa();
+            case "show crypto session":
+                return ike == null ? "Crypto session current status\n" : ike.showCryptoSession();
+            case "clear crypto session":
+                clearCryptoSa();
+                return "";
             case "show crypto ikev2 sa", "show crypto ikev2 sa detailed":
                 return ike == null ? " IPv4 Crypto IKEv2  SA\n" : ike.showCryptoIkev2Sa(c.endsWith("detailed"));
             case "debug crypto ikev2":
@@ -421,6 +426,27 @@ public final class ControlProcess implements AutoCloseable
             case "show debugging":
                 return debugIpsec ? "Cryptographic Subsystem:\n  Crypto IPSEC debugging is on\n" : "";
             default:
+                if (c.startsWith("clear crypto session remote "))
+                {
+                    final String peer = c.substring("clear crypto session remote ".length());
+                    final java.net.InetAddress address;
+                    try
+                    {
+                        address = java.net.InetAddress.getByAddress(
+                            java.nio.ByteBuffer.allocate(4).putInt(io.sluice.controlplane.config.Ip4.parse(peer).bits())
+                                .array());
+                    }
+                    catch (final IllegalArgumentException | java.net.UnknownHostException e)
+                    {
+                        throw new IllegalArgumentException("% clear crypto session remote " + peer + ": not an IPv4 address");
+                    }
+                    if (ike == null || !ike.clearSession(address))
+                    {
+                        return "% no crypto session with " + peer + "\n";
+                    }
+                    log("clear crypto session remote " + peer + ": its SAs deleted, the peer told");
+                    return "";
+                }
                 return show.answer(c);
         }
     }

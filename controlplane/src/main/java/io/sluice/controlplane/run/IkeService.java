@@ -189,6 +189,88 @@ final class IkeService implements Ikev1Engine.Listener
         return engine.showCryptoIsakmpSa();
     }
 
+    /**
+     * {@code show crypto session}: per peer, the interface its SAs bind to, the session status as
+     * IOS words it (UP-ACTIVE: IKE and IPsec up; UP-IDLE: IKE only; UP-NO-IKE: IPsec without IKE;
+     * DOWN-NEGOTIATING), its IKE SAs and the flows its IPsec SAs protect.
+     */
+    String showCryptoSession()
+    {
+        final java.util.List<io.sluice.controlplane.ike.IkeSession> ike = new java.util.ArrayList<>(engine.sessions());
+        final java.util.List<ChildSa> children = new java.util.ArrayList<>(engine.childSas());
+        if (v2 != null)
+        {
+            ike.addAll(v2.sessions());
+            children.addAll(v2.childSas());
+        }
+        final java.util.Map<InetAddress, InetSocketAddress> peers = new java.util.LinkedHashMap<>();
+        ike.forEach(i -> peers.putIfAbsent(i.peer().getAddress(), i.peer()));
+        children.forEach(c -> peers.putIfAbsent(c.peer().getAddress(), c.peer()));
+        final StringBuilder out = new StringBuilder("Crypto session current status\n");
+        for (final var e : peers.entrySet())
+        {
+            final java.util.List<io.sluice.controlplane.ike.IkeSession> sessions =
+                ike.stream().filter(i -> i.peer().getAddress().equals(e.getKey())).toList();
+            final java.util.List<ChildSa> flows =
+                children.stream().filter(c -> c.peer().getAddress().equals(e.getKey())).toList();
+            final boolean ikeUp = sessions.stream().anyMatch(io.sluice.controlplane.ike.IkeSession::established);
+            final String status = ikeUp ? (flows.isEmpty() ? "UP-IDLE" : "UP-ACTIVE") :
+                !flows.isEmpty() ? "UP-NO-IKE" : "DOWN-NEGOTIATING";
+            final int peer = ip(e.getKey());
+            final String tunnel = plan.ikePeers().stream().filter(p -> p.peer() == peer).map(ConfigProgrammer.IkePeer::tunnel)
+                .findFirst().orElse(dynamic != null && dynamic.peers().contains(new Ip4(peer)) ?
+                    dynamic.tunnel(new Ip4(peer)) : "-");
+            out.append("\nInterface: ").append(tunnel).append('\n');
+            out.append("Session status: ").append(status).append('\n');
+            out.append("Peer: ").append(e.getKey().getHostAddress()).append(" port ").append(e.getValue().getPort())
+                .append('\n');
+            for (final io.sluice.controlplane.ike.IkeSession i : sessions)
+            {
+                out.append("  ").append(i.version()).append(" SA: local ").append(i.local().getAddress().getHostAddress())
+                    .append('/').append(i.local().getPort()).append(" remote ").append(i.peer().getAddress().getHostAddress())
+                    .append('/').append(i.peer().getPort()).append(i.established() ? " Active" : " Inactive").append('\n');
+            }
+            final java.util.Map<String, Integer> flowSas = new java.util.LinkedHashMap<>();
+            for (final ChildSa c : flows)
+            {
+                flowSas.merge(flow(c.localSelector()) + " " + flow(c.remoteSelector()), 2, Integer::sum);
+            }
+            flowSas.forEach((f, n) -> out.append("  IPSEC FLOW: permit ").append(f.contains("proto 47") ? "47 " : "ip ")
+                .append(f.replace(" proto 47", "")).append('\n').append("        Active SAs: ").append(n)
+                .append(", origin: crypto map").append('\n'));
+        }
+        return out.toString();
+    }
+
+    /** "10.1.0.0/24" as IOS writes a flow's side: "10.1.0.0/255.255.255.0" ("host A" for a /32). */
+    private static String flow(final String selector)
+    {
+        final String[] w = selector.split(" ", 2);
+        final String[] p = w[0].split("/");
+        final int len = p.length > 1 ? Integer.parseInt(p[1]) : 32;
+        final String side = len == 32 ? "host " + p[0] : p[0] + "/" + Ip4.mask(len);
+        return w.length > 1 ? side + " " + w[1] : side;
+    }
+
+    /** {@code clear crypto session remote A}: the peer's IKE and IPsec SAs deleted, the peer told. */
+    boolean clearSession(final InetAddress peer)
+    {
+        final boolean known = engine.established(peer) || (v2 != null && v2.established(peer)) ||
+            engine.childSas().stream().anyMatch(c -> c.peer().getAddress().equals(peer)) ||
+            (v2 != null && v2.childSas().stream().anyMatch(c -> c.peer().getAddress().equals(peer)));
+        if (v2 != null)
+        {
+            v2.clear(peer);
+        }
+        engine.clear(peer);
+        final int p = ip(peer);
+        if (plan.ikePeers().stream().anyMatch(k -> k.peer() == p))
+        {
+            retryAt.put(p, System.currentTimeMillis() + 500);   // a configured peer is negotiated again, as after clear crypto sa
+        }
+        return known;
+    }
+
     String showCryptoIkev2Sa(final boolean detailed)
     {
         return v2 == null ? " IPv4 Crypto IKEv2  SA\n" : v2.showCryptoIkev2Sa(detailed);

@@ -56,12 +56,63 @@ final class Show
             case "show interfaces" -> interfaces();
             case "show crypto map" -> cryptoMap();
             case "show crypto ipsec sa" -> cryptoIpsecSa();
+            case "show crypto isakmp policy" -> cryptoIsakmpPolicy(config.isakmp());
             case "show counters" -> counters(false);
             case "show counters all" -> counters(true);
             default -> throw new IllegalArgumentException("% Invalid input: '" + command + "'; try show running-config, " +
-                "show interfaces, show ip route, show crypto map, show crypto ipsec sa, show counters [all], " +
-                "clear counters, clear crypto sa, debug crypto ipsec, undebug all, capture");
+                "show interfaces, show ip route, show crypto map, show crypto ipsec sa, show crypto isakmp policy|sa, " +
+                "show crypto session, show crypto ikev2 sa, show counters [all], show workers, show drops, clear counters, " +
+                "clear crypto sa, clear crypto session [remote A], debug crypto ipsec|isakmp|ikev2, undebug all, capture");
         };
+    }
+
+    /**
+     * {@code show crypto isakmp policy} as reference 004 prints it: each configured policy with
+     * every value (defaults included, which running-config leaves out), then the default suite.
+     */
+    static String cryptoIsakmpPolicy(final io.sluice.controlplane.config.Isakmp isakmp)
+    {
+        final StringBuilder out = new StringBuilder("\nGlobal IKE policy\n");
+        for (final io.sluice.controlplane.config.Isakmp.Policy p : isakmp.effectivePolicies())
+        {
+            out.append(p == io.sluice.controlplane.config.Isakmp.DEFAULT_SUITE ? "Default protection suite\n" :
+                "Protection suite of priority " + p.priority() + "\n");
+            out.append("  encryption algorithm:    ").append(switch (p.encryption())
+            {
+                case DES -> "DES - Data Encryption Standard (56 bit keys).";
+                case TRIPLE_DES -> "Three key triple DES";
+                case AES_128 -> "AES - Advanced Encryption Standard (128 bit keys).";
+                case AES_192 -> "AES - Advanced Encryption Standard (192 bit keys).";
+                case AES_256 -> "AES - Advanced Encryption Standard (256 bit keys).";
+            }).append('\n');
+            out.append("  hash algorithm:          ").append(switch (p.hash())
+            {
+                case SHA -> "Secure Hash Standard";
+                case SHA256 -> "Secure Hash Standard 2 (256 bit)";
+                case SHA384 -> "Secure Hash Standard 2 (384 bit)";
+                case MD5 -> "Message Digest 5";
+            }).append('\n');
+            out.append("  authentication method:   ").append(switch (p.authentication())
+            {
+                case PRE_SHARE -> "Pre-Shared Key";
+                case RSA_SIG -> "Rivest-Shamir-Adleman Signature";
+                case RSA_ENCR -> "Rivest-Shamir-Adleman Encryption";
+            }).append('\n');
+            out.append("  Diffie-Hellman group:    #").append(p.group().number()).append(" (").append(switch (p.group())
+            {
+                case GROUP1 -> "768 bit";
+                case GROUP2 -> "1024 bit";
+                case GROUP5 -> "1536 bit";
+                case GROUP14 -> "2048 bit";
+                case GROUP15 -> "3072 bit";
+                case GROUP16 -> "4096 bit";
+                case GROUP19 -> "256 bit ECDH";
+                case GROUP20 -> "384 bit ECDH";
+                case GROUP24 -> "2048 bit, 256 bit subgroup";
+            }).append(")\n");
+            out.append("  lifetime:                ").append(p.lifetimeSeconds()).append(" seconds, no volume limit\n");
+        }
+        return out.toString();
     }
 
     private static String ip(final int a)

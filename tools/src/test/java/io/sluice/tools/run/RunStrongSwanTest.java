@@ -146,6 +146,35 @@ class RunStrongSwanTest
         assertTrue(isakmp.contains("QM_IDLE"), isakmp);
         final String ipsec = ctl(gw, "show", "crypto", "ipsec", "sa");
         assertTrue(ipsec.contains("transform: esp-aes 256 esp-sha256-hmac"), ipsec);
+        // reference 004's show crypto isakmp policy: the configured policy with its defaults, then the default suite
+        final String policy = ctl(gw, "show", "crypto", "isakmp", "policy");
+        assertTrue(policy.contains("""
+            Protection suite of priority 10
+              encryption algorithm:    AES - Advanced Encryption Standard (256 bit keys).
+              hash algorithm:          Secure Hash Standard 2 (256 bit)
+              authentication method:   Pre-Shared Key
+              Diffie-Hellman group:    #14 (2048 bit)
+              lifetime:                86400 seconds, no volume limit
+            Default protection suite
+              encryption algorithm:    DES - Data Encryption Standard (56 bit keys).
+            """), policy);
+        final String session = ctl(gw, "show", "crypto", "session");
+        assertTrue(session.contains("Interface: VPN/10\nSession status: UP-ACTIVE\nPeer: 192.0.2.2 port "), session);
+        assertTrue(session.matches("(?s).*IKEv1 SA: local 192\\.0\\.2\\.1/\\d+ remote 192\\.0\\.2\\.2/\\d+ Active.*"),
+            session);
+        assertTrue(session.contains("IPSEC FLOW: permit ip 10.1.0.0/255.255.255.0 10.2.0.0/255.255.255.0\n" +
+            "        Active SAs: 2, origin: crypto map"), session);
+
+        // clear crypto session for the peer: deleted with notifications (strongSwan drops its SA), negotiated again
+        final String before = swanctl("--list-sas");
+        ctl(gw, "clear", "crypto", "session", "remote", "192.0.2.2");
+        await(() -> log.toString().contains("clear crypto session remote 192.0.2.2: its SAs deleted"), 10_000,
+            "the session cleared");
+        await(() -> occurrences(log.toString(), "installed on VPN/10") >= 2, 30_000, "the SAs negotiated again");
+        await(() -> swanctl("--list-sas").contains("INSTALLED") && !sameSpis(before, swanctl("--list-sas")), 10_000,
+            "strongSwan holding the new SAs only");
+        assertTrue(charonLog().contains("received DELETE for"), "Sluice told strongSwan: " + charonLog());
+        lab.exec(host, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.1");
 
         // on-demand DPD, as references 000/002 describe it: strongSwan dies; while the host keeps sending, the
         // dataplane reports the peer silent, R-U-THERE goes out and is retried, and the peer is declared dead
@@ -159,6 +188,32 @@ class RunStrongSwanTest
         assertTrue(log.toString().contains("silent while we send: DPD on demand"), log.toString());
         await(() -> log.toString().contains(" deleted: "), 10_000, "its SAs deleted");
         assertFalse(log.toString().contains(PSK), "the pre-shared key is never logged");
+    }
+
+    private static int occurrences(final String s, final String text)
+    {
+        int n = 0;
+        for (int i = s.indexOf(text); i >= 0; i = s.indexOf(text, i + 1))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    /** True when two swanctl --list-sas outputs show the same inbound SPIs. */
+    private static boolean sameSpis(final String a, final String b)
+    {
+        final java.util.function.Function<String, java.util.Set<String>> spis = t ->
+        {
+            final java.util.Set<String> out = new java.util.HashSet<>();
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bin\\s+([0-9a-f]{8})").matcher(t);
+            while (m.find())
+            {
+                out.add(m.group(1));
+            }
+            return out;
+        };
+        return spis.apply(a).equals(spis.apply(b));
     }
 
     private String ctl(final String ns, final String... command)

@@ -626,6 +626,18 @@ public final class Ikev1Engine implements IkeUdpTransport.Endpoint
         return children.stream().map(c -> c.sa).toList();
     }
 
+    /** The IKE SAs, for {@code show crypto session}. */
+    public synchronized List<io.sluice.controlplane.ike.IkeSession> sessions()
+    {
+        final List<io.sluice.controlplane.ike.IkeSession> out = new ArrayList<>();
+        for (final IkeSa sa : sas.values())
+        {
+            out.add(new io.sluice.controlplane.ike.IkeSession("IKEv1",
+                new InetSocketAddress(settings.localAddress(), sa.localPort), sa.peer, sa.established()));
+        }
+        return out;
+    }
+
     /** True if an IKE SA with that peer is established. */
     public synchronized boolean established(final InetAddress peer)
     {

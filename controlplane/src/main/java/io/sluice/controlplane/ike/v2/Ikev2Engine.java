@@ -365,6 +365,18 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
     }
 
     /** {@code show crypto ikev2 sa [detailed]}. */
+    /** The IKE SAs, for {@code show crypto session}. */
+    public synchronized List<io.sluice.controlplane.ike.IkeSession> sessions()
+    {
+        final List<io.sluice.controlplane.ike.IkeSession> out = new ArrayList<>();
+        for (final Ikev2Sa sa : sas.values())
+        {
+            out.add(new io.sluice.controlplane.ike.IkeSession("IKEv2",
+                new InetSocketAddress(settings.localAddress(), sa.localPort), sa.peer, sa.established()));
+        }
+        return out;
+    }
+
     public synchronized String showCryptoIkev2Sa(final boolean detailed)
     {
         final long now = clock.getAsLong();
