@@ -1,19 +1,13 @@
 package io.sluice.tools.run;
 
 import io.sluice.ffi.testkit.NetnsLab;
+import io.sluice.ffi.testkit.StrongSwan;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,25 +27,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class RunModeConfigTest
 {
-    private static final String CHARON = "/usr/lib/ipsec/charon";
-    private static final String SWANCTL = "/usr/sbin/swanctl";
     private static final String PSK = "remote-access-psk-2718";
     private static final String VIP = "10.99.0.100";
 
     private NetnsLab lab;
     private Path dir;
-    private Process gateway;
-    private final StringBuffer log = new StringBuffer();
+    private RunningGateway gateway;
+    private StrongSwan swan;
 
     @BeforeEach
     void setUp() throws Exception
     {
-        String why = NetnsLab.unavailableReason();
-        if (why == null && (!Files.isExecutable(Path.of(CHARON)) || !Files.isExecutable(Path.of(SWANCTL))))
-        {
-            why = "strongSwan not installed (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins " +
-                "libstrongswan-standard-plugins libstrongswan-extra-plugins)";
-        }
+        final String why = StrongSwan.unavailableReason();
         if (why != null)
         {
             System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
@@ -66,8 +53,7 @@ class RunModeConfigTest
     {
         if (gateway != null)
         {
-            gateway.destroy();
-            gateway.waitFor(20, TimeUnit.SECONDS);
+            gateway.close();
         }
         if (lab != null)
         {
@@ -117,35 +103,16 @@ class RunModeConfigTest
              crypto map VPN
             ip local pool clients %s 10.99.0.110
             """.formatted(PSK, lan[1], wan[0], VIP));
-        gateway = lab.spawn(gw, ProcessHandle.current().info().command().orElse("java"),
-            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-            "io.sluice.tools.Main", "run", "-c", config.toString());
-        Thread.ofVirtual().start(() ->
-        {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(gateway.getInputStream(),
-                StandardCharsets.UTF_8)))
-            {
-                String line;
-                while ((line = r.readLine()) != null)
-                {
-                    log.append(line).append('\n');
-                }
-            }
-            catch (final Exception ignored)
-            {
-                // the gateway ended
-            }
-        });
-        await(() -> log.toString().contains("sent to the dataplane"), 60_000, "the gateway programmed");
-        ctl(gw, "debug", "crypto", "isakmp"); // a failed negotiation says why in the log
+        gateway = RunningGateway.start(lab, gw, config);
+        await(() -> gateway.log().contains("sent to the dataplane"), 60_000, "the gateway programmed");
+        gateway.ctl("debug", "crypto", "isakmp"); // a failed negotiation says why in the log
 
         // the client connects from an address the gateway's configuration never names
         connect();
         final String installed = "route " + VIP + "/32 -> peer 192.0.2.2 installed (VPN/65535/1, mode config address)";
-        await(() -> log.toString().contains(installed), 30_000, "the lent address routed to the client");
-        assertTrue(log.toString().contains("mode config: assigned " + VIP + " from pool clients to 192.0.2.2"),
-            log.toString());
+        await(() -> gateway.log().contains(installed), 30_000, "the lent address routed to the client");
+        assertTrue(gateway.log().contains("mode config: assigned " + VIP + " from pool clients to 192.0.2.2"),
+            gateway.log());
         final String sas = swanctl("--list-sas");
         assertTrue(sas.contains("INSTALLED") && sas.matches("(?s).*local\\s+" + Pattern.quote(VIP) + "/32.*"),
             "strongSwan's side of the child is the lent address: " + sas);
@@ -154,31 +121,31 @@ class RunModeConfigTest
             "strongSwan installing " + VIP);
 
         pingTheClient(host);
-        final String ipsec = ctl(gw, "show", "crypto", "ipsec", "sa");
+        final String ipsec = gateway.ctl("show", "crypto", "ipsec", "sa");
         assertTrue(ipsec.contains("interface: VPN/65535/1") && ipsec.contains("current_peer 192.0.2.2"), ipsec);
         assertTrue(counted(ipsec, "encaps") >= 5 && counted(ipsec, "decaps") >= 5, "Sluice counted them: " + ipsec);
-        final String routes = ctl(gw, "show", "ip", "route");
+        final String routes = gateway.ctl("show", "ip", "route");
         assertTrue(routes.contains("S        " + VIP + "/32 [1/0] via 192.0.2.2, VPN/65535/1"), routes);
 
         // the client leaves: its SAs are deleted, and the route with them
         swanctl("--terminate", "--ike", "sluice");
         final String removed = "route " + VIP + "/32 -> peer 192.0.2.2 removed";
-        await(() -> log.toString().contains(removed), 20_000, "the route to the departed client removed");
-        assertTrue(log.toString().contains("dynamic peer 192.0.2.2: no SAs left; IPsec tunnel VPN/65535/1 is free"),
-            log.toString());
-        final String after = ctl(gw, "show", "ip", "route");
+        await(() -> gateway.log().contains(removed), 20_000, "the route to the departed client removed");
+        assertTrue(gateway.log().contains("dynamic peer 192.0.2.2: no SAs left; IPsec tunnel VPN/65535/1 is free"),
+            gateway.log());
+        final String after = gateway.ctl("show", "ip", "route");
         assertFalse(after.contains(VIP), after);
-        assertFalse(ctl(gw, "show", "crypto", "ipsec", "sa").contains("VPN/65535/1"), "its SAs are gone");
+        assertFalse(gateway.ctl("show", "crypto", "ipsec", "sa").contains("VPN/65535/1"), "its SAs are gone");
 
         // back again: the same address, the same tunnel, routed again
         connect();
-        await(() -> log.toString().indexOf(installed) != log.toString().lastIndexOf(installed), 30_000,
+        await(() -> gateway.log().indexOf(installed) != gateway.log().lastIndexOf(installed), 30_000,
             "the returning client routed again");
-        assertTrue(log.toString().contains("IPsec tunnel VPN/65535/1 reused"), log.toString());
+        assertTrue(gateway.log().contains("IPsec tunnel VPN/65535/1 reused"), gateway.log());
         await(() -> lab.tryExec(swan, "ip", "-4", "addr").output().contains(VIP + "/32"), 10_000,
             "strongSwan installing " + VIP + " again");
         pingTheClient(host);
-        assertFalse(log.toString().contains(PSK), "the pre-shared key is never logged");
+        assertFalse(gateway.log().contains(PSK), "the pre-shared key is never logged");
     }
 
     private void connect()
@@ -190,7 +157,7 @@ class RunModeConfigTest
     {
         lab.tryExec(host, "ping", "-c", "2", "-i", "0.2", "-W", "1", VIP); // ARP on the LAN
         final String ping = lab.exec(host, "ping", "-c", "5", "-i", "0.2", "-W", "2", VIP);
-        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + log + swanctl("--list-sas") + charonLog());
+        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + gateway.log() + swanctl("--list-sas") + swan.log());
     }
 
     /** The first {@code #pkts encaps: N} (or decaps) of {@code show crypto ipsec sa}. */
@@ -200,47 +167,11 @@ class RunModeConfigTest
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    private String ctl(final String ns, final String... command)
-    {
-        final List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-            "io.sluice.tools.Main", "ctl", "-n", ns));
-        cmd.addAll(List.of(command));
-        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
-        assertTrue(r.status() == 0, "ctl " + String.join(" ", command) + ": " + r.output());
-        return r.output();
-    }
-
     private void startCharon(final String ns) throws Exception
     {
-        final Path conf = dir.resolve("strongswan.conf");
-        Files.writeString(conf, """
-            charon {
-              filelog {
-                run {
-                  path = %1$s/charon.log
-                  time_format = %%T
-                  default = 1
-                  ike = 2
-                  cfg = 2
-                  flush_line = yes
-                }
-              }
-              load = random nonce openssl aes sha1 sha2 md5 hmac gmp curve25519 kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
-              retransmit_timeout = 1.0
-              retransmit_tries = 3
-              plugins {
-                vici {
-                  socket = unix://%1$s/charon.vici
-                }
-              }
-            }
-            swanctl {
-              socket = unix://%1$s/charon.vici
-            }
-            """.formatted(dir));
         // a remote-access client: it asks for a virtual IP and wants the network behind the gateway
-        Files.writeString(dir.resolve("swanctl.conf"), """
+        swan = StrongSwan.start(lab, ns, dir, "ike = 2\ncfg = 2", "retransmit_timeout = 1.0\nretransmit_tries = 3",
+            """
             connections {
               sluice {
                 version = 1
@@ -275,51 +206,16 @@ class RunModeConfigTest
               }
             }
             """.formatted(PSK));
-        lab.spawn(ns, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
-            "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
-        await(() -> Files.exists(dir.resolve("charon.vici")) &&
-            NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
-            10_000, "charon's vici socket");
-        swanctl("--load-all", "--file", dir.resolve("swanctl.conf").toString());
     }
 
     private String swanctl(final String... args)
     {
-        final List<String> cmd = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
-            SWANCTL));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--uri", "unix://" + dir.resolve("charon.vici")));
-        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
-        if (r.status() != 0)
-        {
-            throw new AssertionError("swanctl " + String.join(" ", args) + " failed (" + r.status() + "): " + r.output() +
-                "\n" + log + "\n" + charonLog());
-        }
-        return r.output();
+        return swan.swanctl(args);
     }
 
-    private String charonLog()
+    private void await(final java.util.function.BooleanSupplier condition, final long millis, final String what)
+        throws Exception
     {
-        try
-        {
-            return Files.readString(dir.resolve("charon.log"));
-        }
-        catch (final Exception e)
-        {
-            return "(no charon log: " + e.getMessage() + ")";
-        }
-    }
-
-    private void await(final BooleanSupplier condition, final long millis, final String what) throws Exception
-    {
-        final long until = System.currentTimeMillis() + millis;
-        while (!condition.getAsBoolean())
-        {
-            if (System.currentTimeMillis() > until || (gateway != null && !gateway.isAlive()))
-            {
-                throw new AssertionError("waiting for " + what + ":\n" + log + "\n" + charonLog());
-            }
-            Thread.sleep(50);
-        }
+        gateway.await(condition, millis, what, swan::log);
     }
 }

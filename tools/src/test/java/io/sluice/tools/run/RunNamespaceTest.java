@@ -435,7 +435,7 @@ class RunNamespaceTest
 
         final int flows = 16;
         final int each = 100;
-        final int received = streams(ha, "10.1.0.10", hb, "10.2.0.10", flows, each, 600);
+        final int received = streams(ha, "10.1.0.10", hb, "10.2.0.10", flows, each, 600, 4);
         assertEquals(flows * each, received, "datagrams lost\n" + logs + ctl(g1, "show", "workers"));
         final String workers = ctl(g1, "show", "workers");
         System.out.print("gateway A, show workers:\n" + workers);
@@ -463,9 +463,12 @@ class RunNamespaceTest
         lab.exec(to, "ip", "link", "set", link, "up");
     }
 
-    /** {@code flows} UDP flows (a source port each), {@code each} numbered datagrams per flow, interleaved. */
+    /**
+     * {@code flows} UDP flows (a source port each), {@code each} numbered datagrams per flow,
+     * interleaved, a millisecond's pause after every {@code burst}; returns how many distinct ones arrived.
+     */
     private static int streams(final String fromNs, final String fromIp, final String toNs, final String toIp,
-        final int flows, final int each, final int size) throws Exception
+        final int flows, final int each, final int size, final int burst) throws Exception
     {
         final List<DatagramChannel> senders = new ArrayList<>();
         try (DatagramChannel rx = open(toNs, new InetSocketAddress(toIp, 9200)))
@@ -489,7 +492,7 @@ class RunNamespaceTest
                 out.flip();
                 senders.get(i % flows).send(out, new InetSocketAddress(toIp, 9200));
                 received += drain(rx, in, seen);
-                if (i % 4 == 0)
+                if (i % burst == 0)
                 {
                     Thread.sleep(1);
                 }
@@ -520,33 +523,7 @@ class RunNamespaceTest
     private static int stream(final String fromNs, final String fromIp, final String toNs, final String toIp,
         final int count, final int size) throws Exception
     {
-        try (DatagramChannel rx = open(toNs, new InetSocketAddress(toIp, 9200));
-            DatagramChannel tx = open(fromNs, new InetSocketAddress(fromIp, 0)))
-        {
-            rx.configureBlocking(false);
-            rx.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20); // see GreNamespaceTest.udpStream
-            final boolean[] seen = new boolean[count];
-            int received = 0;
-            final ByteBuffer in = ByteBuffer.allocate(2048);
-            final ByteBuffer out = ByteBuffer.allocate(size);
-            for (int i = 0; i < count; i++)
-            {
-                out.clear();
-                out.putInt(i);
-                out.position(size);
-                out.flip();
-                tx.send(out, new InetSocketAddress(toIp, 9200));
-                received += drain(rx, in, seen);
-                Thread.sleep(1);
-            }
-            final long deadline = System.nanoTime() + 3_000_000_000L;
-            while (received < count && System.nanoTime() < deadline)
-            {
-                received += drain(rx, in, seen);
-                Thread.sleep(1);
-            }
-            return received;
-        }
+        return streams(fromNs, fromIp, toNs, toIp, 1, count, size, 1);
     }
 
     private static int drain(final DatagramChannel rx, final ByteBuffer in, final boolean[] seen) throws Exception

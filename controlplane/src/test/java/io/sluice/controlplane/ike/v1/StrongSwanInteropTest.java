@@ -8,6 +8,7 @@ import io.sluice.dataplane.esp.EspEncryption;
 import io.sluice.dataplane.esp.EspIntegrity;
 import io.sluice.ffi.libc.NetNs;
 import io.sluice.ffi.testkit.NetnsLab;
+import io.sluice.ffi.testkit.StrongSwan;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,8 +46,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class StrongSwanInteropTest
 {
-    private static final String CHARON = "/usr/lib/ipsec/charon";
-    private static final String SWANCTL = "/usr/sbin/swanctl";
     private static final String SLUICE = "10.77.0.1";
     private static final String SWAN = "10.77.0.2";
     private static final String PSK = "interop-psk-0123456789";
@@ -75,6 +74,7 @@ class StrongSwanInteropTest
     private String nsSluice;
     private String nsSwan;
     private Process charon;
+    private StrongSwan swan;
     private IkeUdpTransport transport;
     private Ikev1Engine engine;
     private final List<String> sluiceLog = new CopyOnWriteArrayList<>();
@@ -85,16 +85,7 @@ class StrongSwanInteropTest
     @BeforeEach
     void setUp() throws IOException
     {
-        String why = NetnsLab.unavailableReason();
-        if (why == null && !Files.isExecutable(Path.of(CHARON)))
-        {
-            why = "strongSwan not installed (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins " +
-                "libstrongswan-standard-plugins libstrongswan-extra-plugins)";
-        }
-        if (why == null && !Files.isExecutable(Path.of("/usr/bin/unshare")))
-        {
-            why = "unshare (util-linux) not installed";
-        }
+        final String why = StrongSwan.unavailableReason();
         if (why != null)
         {
             System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
@@ -609,36 +600,7 @@ class StrongSwanInteropTest
 
     private void startCharon(final String ike, final String esp, final int dpdDelay) throws Exception
     {
-        final Path conf = dir.resolve("strongswan.conf");
-        Files.writeString(conf, """
-            charon {
-              filelog {
-                interop {
-                  path = %1$s/charon.log
-                  time_format = %%T
-                  default = 1
-                  ike = 2
-                  chd = 4
-                  cfg = 1
-                  enc = 1
-                  flush_line = yes
-                }
-              }
-              load = random nonce openssl aes sha1 sha2 md5 hmac gmp curve25519 kdf pem pkcs1 pkcs8 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
-              i_dont_care_about_security_and_use_aggressive_mode_psk = yes
-              retransmit_timeout = 1.0
-              retransmit_tries = 3
-              plugins {
-                vici {
-                  socket = unix://%1$s/charon.vici
-                }
-              }
-            }
-            swanctl {
-              socket = unix://%1$s/charon.vici
-            }
-            """.formatted(dir));
-        Files.writeString(dir.resolve("swanctl.conf"), """
+        final String swanctlConf = """
             connections {
               sluice {
                 version = 1
@@ -678,13 +640,11 @@ class StrongSwanInteropTest
                 secret = "%s"
               }
             }
-            """.formatted(aggressive ? "yes" : "no", SWAN, SLUICE, ike, dpdDelay, dpdTimeout == 0 ? 150 : dpdTimeout, ikeExtra, auth(), swanId, certificates ? "certs = swan.crt" : "", auth(), sluiceId, swanLocalTs, SLUICE_NET, esp, childExtra, sluiceId, PSK));
-        charon = lab.spawn(nsSwan, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
-            "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
-        await(() -> Files.exists(dir.resolve("charon.vici")) &&
-            NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
-            10_000, "charon's vici socket");
-        swanctl("--load-all", "--file", dir.resolve("swanctl.conf").toString());
+            """.formatted(aggressive ? "yes" : "no", SWAN, SLUICE, ike, dpdDelay, dpdTimeout == 0 ? 150 : dpdTimeout, ikeExtra, auth(), swanId, certificates ? "certs = swan.crt" : "", auth(), sluiceId, swanLocalTs, SLUICE_NET, esp, childExtra, sluiceId, PSK);
+        swan = StrongSwan.start(lab, nsSwan, dir, "ike = 2\nchd = 4\ncfg = 1\nenc = 1",
+            "i_dont_care_about_security_and_use_aggressive_mode_psk = yes\nretransmit_timeout = 1.0\nretransmit_tries = 3",
+            swanctlConf);
+        charon = swan.process();
     }
 
     private String auth()
@@ -694,11 +654,7 @@ class StrongSwanInteropTest
 
     private String swanctl(final String... args)
     {
-        final List<String> cmd = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
-            SWANCTL));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--uri", "unix://" + dir.resolve("charon.vici")));
-        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
+        final NetnsLab.Result r = swan.trySwanctl(args);
         if (r.status() != 0)
         {
             throw new AssertionError("swanctl " + String.join(" ", args) + " failed (" + r.status() + "): " + r.output() +

@@ -11,6 +11,7 @@ import io.sluice.dataplane.esp.EspEncryption;
 import io.sluice.dataplane.esp.EspIntegrity;
 import io.sluice.ffi.libc.NetNs;
 import io.sluice.ffi.testkit.NetnsLab;
+import io.sluice.ffi.testkit.StrongSwan;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +48,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class StrongSwanIkev2InteropTest
 {
-    private static final String CHARON = "/usr/lib/ipsec/charon";
-    private static final String SWANCTL = "/usr/sbin/swanctl";
     private static final String SLUICE = "10.78.0.1";
     private static final String SWAN = "10.78.0.2";
     private static final String PSK = "interop-v2-psk-0123456789";
@@ -60,6 +59,7 @@ class StrongSwanIkev2InteropTest
     private String nsSluice;
     private String nsSwan;
     private Process charon;
+    private StrongSwan swan;
     /** charon's fragment_size: the largest IKE datagram it sends unfragmented (its default 1280). */
     private int charonFragmentSize = 1280;
     private IkeUdpTransport transport;
@@ -80,16 +80,7 @@ class StrongSwanIkev2InteropTest
     @BeforeEach
     void setUp() throws IOException
     {
-        String why = NetnsLab.unavailableReason();
-        if (why == null && !Files.isExecutable(Path.of(CHARON)))
-        {
-            why = "strongSwan not installed (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins " +
-                "libstrongswan-standard-plugins libstrongswan-extra-plugins)";
-        }
-        if (why == null && !Files.isExecutable(Path.of("/usr/bin/unshare")))
-        {
-            why = "unshare (util-linux) not installed";
-        }
+        final String why = StrongSwan.unavailableReason();
         if (why != null)
         {
             System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
@@ -532,14 +523,7 @@ class StrongSwanIkev2InteropTest
 
     private String charonLog()
     {
-        try
-        {
-            return Files.readString(dir.resolve("charon.log"));
-        }
-        catch (final IOException e)
-        {
-            return "";
-        }
+        return swan == null ? "" : swan.log();
     }
 
     private static long now()
@@ -561,38 +545,7 @@ class StrongSwanIkev2InteropTest
 
     private void startCharon(final String ike, final String esp, final int dpdDelay, final SwanAuth auth) throws Exception
     {
-        final Path conf = dir.resolve("strongswan.conf");
-        Files.writeString(conf, """
-            charon {
-              filelog {
-                interop {
-                  path = %1$s/charon.log
-                  time_format = %%T
-                  default = 1
-                  ike = 2
-                  chd = 4
-                  cfg = 1
-                  enc = 1
-                  net = 1
-                  flush_line = yes
-                }
-              }
-              load = random nonce openssl aes sha1 sha2 hmac gmp curve25519 kdf pem pkcs1 pkcs8 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown
-              retransmit_timeout = 1.0
-              retransmit_base = 1.4
-              retransmit_tries = 2
-              fragment_size = %2$d
-              plugins {
-                vici {
-                  socket = unix://%1$s/charon.vici
-                }
-              }
-            }
-            swanctl {
-              socket = unix://%1$s/charon.vici
-            }
-            """.formatted(dir, charonFragmentSize));
-        Files.writeString(dir.resolve("swanctl.conf"), """
+        final String swanctlConf = """
             connections {
               sluice {
                 version = 2
@@ -625,22 +578,16 @@ class StrongSwanIkev2InteropTest
               %s
             }
             """.formatted(SWAN, SLUICE, ike, dpdDelay, auth.connection(), auth.local(), auth.remote(), SWAN_NET,
-            SLUICE_NET, esp, auth.secrets()));
-        charon = lab.spawn(nsSwan, "env", "STRONGSWAN_CONF=" + conf, "unshare", "-m", "--propagation", "private",
-            "sh", "-c", "mount -t tmpfs tmpfs /run && exec " + CHARON);
-        await(() -> Files.exists(dir.resolve("charon.vici")) &&
-            NetnsLab.execute(SWANCTL, "--stats", "--uri", "unix://" + dir.resolve("charon.vici")).status() == 0,
-            10_000, "charon's vici socket");
-        swanctl("--load-all", "--file", dir.resolve("swanctl.conf").toString());
+            SLUICE_NET, esp, auth.secrets());
+        swan = StrongSwan.start(lab, nsSwan, dir, "ike = 2\nchd = 4\ncfg = 1\nenc = 1\nnet = 1",
+            "retransmit_timeout = 1.0\nretransmit_base = 1.4\nretransmit_tries = 2\nfragment_size = " +
+            charonFragmentSize, swanctlConf);
+        charon = swan.process();
     }
 
     private String swanctl(final String... args)
     {
-        final List<String> cmd = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
-            SWANCTL));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--uri", "unix://" + dir.resolve("charon.vici")));
-        final NetnsLab.Result r = NetnsLab.execute(cmd.toArray(String[]::new));
+        final NetnsLab.Result r = swan.trySwanctl(args);
         if (r.status() != 0)
         {
             throw new AssertionError("swanctl " + String.join(" ", args) + " failed (" + r.status() + "): " + r.output() +
