@@ -1,9 +1,6 @@
 package io.sluice.tools.run;
 
-import io.sluice.ffi.testkit.NetnsLab;
 import io.sluice.ffi.testkit.StrongSwan;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -13,7 +10,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A remote-access gateway started with {@code sluice run -c}: a dynamic crypto map
@@ -25,59 +21,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * host behind Sluice pings the client's virtual address. When the client leaves, the route goes;
  * when it comes back, it is routed again.
  */
-class RunModeConfigTest
+class RunModeConfigTest extends AgainstStrongSwan
 {
     private static final String PSK = "remote-access-psk-2718";
     private static final String VIP = "10.99.0.100";
-
-    private NetnsLab lab;
-    private Path dir;
-    private RunningGateway gateway;
-    private StrongSwan swan;
-
-    @BeforeEach
-    void setUp() throws Exception
-    {
-        final String why = StrongSwan.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
-        dir = Files.createTempDirectory("sluice-run-modecfg-");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (gateway != null)
-        {
-            gateway.close();
-        }
-        if (lab != null)
-        {
-            lab.close(); // charon and everything else it spawned, then the namespaces
-        }
-        if (dir != null)
-        {
-            try (var files = Files.walk(dir))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
 
     @Test
     void aStrongSwanClientGetsAPoolAddressAndTheHostBehindSluiceReachesItUntilItLeaves() throws Exception
     {
         final String host = lab.namespace("h");
         final String gw = lab.namespace("g");
-        final String swan = lab.namespace("s");
+        final String client = lab.namespace("s");
         final String[] lan = lab.veth(host, "10.1.0.10/24", gw, null);
-        final String[] wan = lab.veth(gw, null, swan, "192.0.2.2/24");
+        final String[] wan = lab.veth(gw, null, client, "192.0.2.2/24");
         lab.exec(host, "ip", "route", "add", "default", "via", "10.1.0.1");
-        startCharon(swan);
+        startCharon(client);
 
         final Path config = dir.resolve("gw.conf");
         Files.writeString(config, """
@@ -117,7 +75,7 @@ class RunModeConfigTest
         assertTrue(sas.contains("INSTALLED") && sas.matches("(?s).*local\\s+" + Pattern.quote(VIP) + "/32.*"),
             "strongSwan's side of the child is the lent address: " + sas);
         // kernel-libipsec puts the virtual IP on the client host
-        await(() -> lab.tryExec(swan, "ip", "-4", "addr").output().contains(VIP + "/32"), 10_000,
+        await(() -> lab.tryExec(client, "ip", "-4", "addr").output().contains(VIP + "/32"), 10_000,
             "strongSwan installing " + VIP);
 
         pingTheClient(host);
@@ -142,7 +100,7 @@ class RunModeConfigTest
         await(() -> gateway.log().indexOf(installed) != gateway.log().lastIndexOf(installed), 30_000,
             "the returning client routed again");
         assertTrue(gateway.log().contains("IPsec tunnel VPN/65535/1 reused"), gateway.log());
-        await(() -> lab.tryExec(swan, "ip", "-4", "addr").output().contains(VIP + "/32"), 10_000,
+        await(() -> lab.tryExec(client, "ip", "-4", "addr").output().contains(VIP + "/32"), 10_000,
             "strongSwan installing " + VIP + " again");
         pingTheClient(host);
         assertFalse(gateway.log().contains(PSK), "the pre-shared key is never logged");

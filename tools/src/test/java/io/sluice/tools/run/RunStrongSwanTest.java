@@ -1,9 +1,6 @@
 package io.sluice.tools.run;
 
-import io.sluice.ffi.testkit.NetnsLab;
 import io.sluice.ffi.testkit.StrongSwan;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -11,7 +8,6 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A Sluice gateway started with {@code sluice run -c} and a crypto map with {@code ipsec-isakmp}
@@ -21,47 +17,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and a host behind Sluice pings an address inside strongSwan's protected network through the
  * tunnel; strongSwan's own counters see the packets.
  */
-class RunStrongSwanTest
+class RunStrongSwanTest extends AgainstStrongSwan
 {
     private static final String PSK = "run-interop-psk-4242";
-
-    private NetnsLab lab;
-    private Path dir;
-    private RunningGateway gateway;
-    private StrongSwan swan;
-
-    @BeforeEach
-    void setUp() throws Exception
-    {
-        final String why = StrongSwan.unavailableReason();
-        if (why != null)
-        {
-            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + why);
-        }
-        assumeTrue(why == null, why);
-        lab = NetnsLab.create();
-        dir = Files.createTempDirectory("sluice-run-swan-");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (gateway != null)
-        {
-            gateway.close();
-        }
-        if (lab != null)
-        {
-            lab.close(); // charon and everything else it spawned, then the namespaces
-        }
-        if (dir != null)
-        {
-            try (var files = Files.walk(dir))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
 
     @Test
     void aHostBehindSluicePingsThroughAnIkev1TunnelToStrongSwan() throws Exception
