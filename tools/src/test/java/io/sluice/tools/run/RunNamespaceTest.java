@@ -329,6 +329,12 @@ class RunNamespaceTest
         assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + logs);
         final String ikev2 = ctl(g1, "show", "crypto", "ikev2", "sa");
         assertTrue(ikev2.contains("192.0.2.2"), ikev2);
+        final String session = ctl(g1, "show", "crypto", "session");
+        // both gateways may initiate at the same moment: one IKE SA each way, both shown
+        assertTrue(session.contains("Interface: Tunnel0\nSession status: UP-ACTIVE\nPeer: 192.0.2.2 port 500\n" +
+            "  IKEv2 SA: local 192.0.2.1/500 remote 192.0.2.2/500 Active\n"), session);
+        assertTrue(session.contains("  IPSEC FLOW: permit ip host 192.0.2.1 host 192.0.2.2\n        Active SAs: "),
+            session);
         final String sa = ctl(g1, "show", "crypto", "ipsec", "sa");
         assertTrue(sa.contains("in use settings ={Transport, }") && encaps(sa) >= 3, sa);
         for (final String log : logs.stream().map(StringBuffer::toString).toList())
