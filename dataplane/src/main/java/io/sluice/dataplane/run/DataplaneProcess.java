@@ -351,7 +351,9 @@ public final class DataplaneProcess implements AutoCloseable
                     Thread.sleep(5);
                 }
             }
-            return "captured " + recorder.recordsWritten() + " packets at " + point + " into " + file + "\n";
+            return "captured " + recorder.recordsWritten() + " packets at " + point + " into " + file +
+                (workers.size() > 1 ? " (worker 0's of " + workers.size() + " workers: a tap has one writer, the " +
+                    "others' packets are not in it)" : "") + "\n";
         }
         catch (final InterruptedException e)
         {
