@@ -367,6 +367,56 @@ class RunNamespaceTest
         assertTrue(interfaces.matches("(?s).*\\b[3-9] packets input.*"), interfaces);
     }
 
+    /**
+     * Two workers on AF_XDP: one socket per worker on its queue of a two-queue veth, over one
+     * UMEM; the gateway answers on it. On a one-queue interface the dataplane refuses to start
+     * and says what to do.
+     */
+    @Test
+    void twoWorkersOnAfXdpOpenASocketPerQueueAndRefuseAnInterfaceWithTooFewQueues(@TempDir final Path dir)
+        throws Exception
+    {
+        final String g = lab.namespace("gq");
+        final String h = lab.namespace("hq");
+        final String gw = "q" + lab.id() + "g";
+        final String host = "q" + lab.id() + "h";
+        // made inside the namespaces, so they go with them whatever happens
+        lab.exec(g, "ip", "link", "add", gw, "numtxqueues", "2", "numrxqueues", "2", "type", "veth", "peer", "name",
+            host, "netns", h, "numtxqueues", "2", "numrxqueues", "2");
+        lab.exec(g, "ip", "link", "set", gw, "up");
+        lab.exec(h, "ip", "link", "set", host, "up");
+        lab.exec(h, "ip", "addr", "add", "10.6.0.2/24", "dev", host);
+        lab.exec(h, "ethtool", "-K", host, "tx", "off");
+        final Path config = dir.resolve("mq.conf");
+        Files.writeString(config, """
+            hostname gw-mq
+            interface %s
+             ip address 10.6.0.1 255.255.255.0
+            sluice dataplane
+             worker cpus 0,1
+            """.formatted(gw));
+        start(g, config);
+        await(logs.get(0), "stale ones removed", 1, 60);
+        assertTrue(logs.get(0).toString().contains("interface " + gw + ": AF_XDP port open on queues 0-1"),
+            logs.get(0).toString());
+        final String ping = lab.exec(h, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.6.0.1");
+        assertTrue(ping.contains(" 0% packet loss"), ping + logs);
+        final String workers = ctl(g, "show", "workers");
+        assertTrue(workers.contains("worker 0: ") && workers.contains("worker 1: "), workers);
+
+        // the same with one queue: worker 1 has none to read
+        final String g1 = lab.namespace("g1q");
+        final String one = "q" + lab.id() + "o";
+        lab.exec(g1, "ip", "link", "add", one, "type", "veth", "peer", "name", one + "p");
+        lab.exec(g1, "ip", "link", "set", one, "up");
+        final Path single = dir.resolve("one.conf");
+        Files.writeString(single, Files.readString(config).replace(gw, one));
+        final Process p = start(g1, single);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the gateway gives up");
+        assertTrue(logs.get(1).toString().contains("worker 1 needs its queue 1") &&
+            logs.get(1).toString().contains("ethtool -L " + one + " combined 2"), logs.get(1).toString());
+    }
+
     /** A gateway on TUN devices that the test then moves into other namespaces (the fd stays with Sluice). */
     private static String tunGateway(final String host, final String lan, final String lanIp, final String wan,
         final String wanIp, final String routerIp, final String peerIp, final String remoteLan, final int inSpi,
