@@ -563,8 +563,8 @@ public final class Dataplane
                 handedRxIf[frame] = rxInterface;
                 handedFlags[frame] = flags | io.sluice.dataplane.graph.Meta.HANDED_OVER;
                 handedBinding[frame] = binding;
-                graph.enqueue(target == io.sluice.dataplane.worker.Handoff.ESP_DECRYPT ? espDecrypt : espEncrypt,
-                    address, length);
+                graph.enqueue(target == io.sluice.dataplane.worker.Handoff.ESP_DECRYPT ? espDecrypt :
+                    target == io.sluice.dataplane.worker.Handoff.ESP_ENCRYPT ? espEncrypt : arpInput, address, length);
             };
         final long[] nextTimer = {System.nanoTime() + TIMER_NANOS};
         // the FIB reuses a freed tbl8 group only after every registered reader has passed a

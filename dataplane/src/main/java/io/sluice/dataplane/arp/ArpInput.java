@@ -14,6 +14,11 @@ import java.lang.foreign.MemorySegment;
  * arp-input: answers requests for our address in place (the request frame becomes the reply),
  * learns senders on our subnet (RFC 826's merge), and releases packets held for a neighbour
  * that has just resolved.
+ * <p>
+ * With several workers each has its own neighbour table (one writer each), and the NIC may put
+ * an ARP reply on another worker's queue than the one that asked: every ARP packet a worker
+ * receives is copied to the others, which learn from it (and release what they hold) but never
+ * answer it.
  */
 public final class ArpInput extends Node
 {
@@ -21,12 +26,14 @@ public final class ArpInput extends Node
     private static final int NOT_OURS = 1;
     private static final int TABLE_FULL = 2;
     private static final int CONSUMED = 3;
+    private static final int NO_FRAME_FOR_COPY = 4;
 
     private final Dataplane dp;
 
     public ArpInput(final Dataplane dp)
     {
-        super(dp.graph(), "arp-input", "malformed", "not-for-us", "neighbour-table-full", "learned-only");
+        super(dp.graph(), "arp-input", "malformed", "not-for-us", "neighbour-table-full", "learned-only",
+            "no-frame-to-share");
         this.dp = dp;
     }
 
@@ -50,6 +57,12 @@ public final class ArpInput extends Node
             final int spa = Bytes.u32(m, at + Arp.SPA);
             final int tpa = Bytes.u32(m, at + Arp.TPA);
             final boolean forUs = ifc.prefixLength() > 0 && tpa == ifc.address();
+            final io.sluice.dataplane.worker.Handoff.Lane lane = dp.handoff();
+            final boolean copy = (graph.meta().flags[frame] & io.sluice.dataplane.graph.Meta.HANDED_OVER) != 0;
+            if (lane != null && !copy)
+            {
+                shareWithOtherWorkers(lane, m, at, len, graph.meta().rxInterface[frame]);
+            }
             if (ifc.onLink(spa) && spa != ifc.address() && (forUs || dp.neighbours().find(ifc.index(), spa) >= 0))
             {
                 final int slot = dp.neighbours().learn(ifc.index(), spa, sha, graph.nowNanos());
@@ -62,6 +75,11 @@ public final class ArpInput extends Node
                     dp.ip4Rewrite().releaseHeld(slot);
                 }
             }
+            if (copy)
+            {
+                graph.pool().release(at); // the worker that received it answers; this one only learns
+                continue;
+            }
             if (op == Arp.OP_REQUEST && forUs)
             {
                 final long eth = at - Ethernet.LENGTH;
@@ -71,6 +89,32 @@ public final class ArpInput extends Node
                 continue;
             }
             drop(forUs ? CONSUMED : NOT_OURS, at);
+        }
+    }
+
+    /** A copy of the ARP packet (with its Ethernet header) in a frame of ours for each other worker. */
+    private void shareWithOtherWorkers(
+        final io.sluice.dataplane.worker.Handoff.Lane lane, final MemorySegment m, final long at, final int len,
+        final int rxInterface)
+    {
+        for (int w = 0; w < lane.workers(); w++)
+        {
+            if (w == lane.worker())
+            {
+                continue;
+            }
+            final long f = graph.pool().allocate();
+            if (f < 0)
+            {
+                count(NO_FRAME_FOR_COPY);
+                return;
+            }
+            final long copyAt = f + graph.pool().dataOffset() + Ethernet.LENGTH;
+            MemorySegment.copy(m, at - Ethernet.LENGTH, m, copyAt - Ethernet.LENGTH, Ethernet.LENGTH + len);
+            if (!lane.handOver(w, io.sluice.dataplane.worker.Handoff.ARP_INPUT, copyAt, len, rxInterface, 0, 0))
+            {
+                graph.pool().release(f);
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ public final class Handoff
     /** The stage a handed-over packet enters on the owner. */
     public static final int ESP_DECRYPT = 0;
     public static final int ESP_ENCRYPT = 1;
+    /** A copy of an ARP packet another worker received: learned from, never answered. */
+    public static final int ARP_INPUT = 2;
 
     private static final int ADDRESS = 0;
     private static final int LENGTH_TARGET = 1;
@@ -99,6 +101,8 @@ public final class Handoff
         private final int worker;
         private long handedOver;
         private long received;
+        private final long[] handedOverTo = new long[3];
+        private final long[] receivedFor = new long[3];
         private long ringFull;
         private long framesReturned;
         private long framesLost;
@@ -111,6 +115,12 @@ public final class Handoff
         public int worker()
         {
             return worker;
+        }
+
+        /** How many workers share the rings. */
+        public int workers()
+        {
+            return lanes.length;
         }
 
         /** Offers a packet to worker {@code to}; false (nothing sent) when that ring is full. */
@@ -131,6 +141,7 @@ public final class Handoff
             ring.put(slot, BINDING, espBinding);
             ring.commit();
             handedOver++;
+            handedOverTo[target]++;
             return true;
         }
 
@@ -151,6 +162,7 @@ public final class Handoff
                     final int slot = ring.peek(i);
                     final long lt = ring.get(slot, LENGTH_TARGET);
                     final long inf = ring.get(slot, INTERFACE_FLAGS);
+                    receivedFor[(int)lt]++;
                     receiver.receive((int)lt, ring.get(slot, ADDRESS), (int)(lt >>> 32), (int)(inf >>> 32), (int)inf,
                         (int)ring.get(slot, BINDING));
                 }
@@ -212,6 +224,18 @@ public final class Handoff
         public long received()
         {
             return received;
+        }
+
+        /** Packets this worker handed to others for one stage ({@link #ESP_DECRYPT}, ...). */
+        public long handedOver(final int target)
+        {
+            return handedOverTo[target];
+        }
+
+        /** Packets other workers handed to this one for one stage. */
+        public long received(final int target)
+        {
+            return receivedFor[target];
         }
 
         /** Packets this worker could not hand over because the owner's ring was full (dropped). */

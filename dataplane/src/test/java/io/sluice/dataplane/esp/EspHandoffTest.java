@@ -84,7 +84,11 @@ class EspHandoffTest
         ourIn = peer.builder(GCM, IN_SPI, false, Mode.TUNNEL, 2).tunnel(binding).build();
         sad.addInbound(ourIn);
         sad.switchOutbound(ourOut);
+        stepBoth(2); // the workers' shared ARP copies settle; their frames go home
+        returnedBefore1 = handoff.lane(1).framesReturned();
     }
+
+    private long returnedBefore1;
 
     private static byte[] fromPeer(final byte[] ip)
     {
@@ -141,10 +145,10 @@ class EspHandoffTest
             assertTrue(pool1.owns(at), "worker 0 sent the frame worker 1 received: no copy");
         }
         assertEquals(11, ourIn.packets());
-        assertEquals(10, handoff.lane(1).handedOver());
-        assertEquals(10, handoff.lane(0).received());
+        assertEquals(10, handoff.lane(1).handedOver(Handoff.ESP_DECRYPT));
+        assertEquals(10, handoff.lane(0).received(Handoff.ESP_DECRYPT));
         stepBoth(1);
-        assertEquals(10, handoff.lane(1).framesReturned(), "the frames went home to worker 1's pool");
+        assertEquals(10, handoff.lane(1).framesReturned() - returnedBefore1, "the frames went home to worker 1's pool");
         assertEquals(FRAMES_EACH, pool0.available());
         assertEquals(FRAMES_EACH, pool1.available());
         assertEquals(0, handoff.lane(0).framesLost() + handoff.lane(1).framesLost());
@@ -175,7 +179,7 @@ class EspHandoffTest
         }
         assertEquals(Set.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), sequences);
         assertEquals(9, ourOut.packets());
-        assertEquals(4, handoff.lane(0).handedOver());
+        assertEquals(4, handoff.lane(0).handedOver(Handoff.ESP_ENCRYPT));
     }
 
     @Test
@@ -273,11 +277,53 @@ class EspHandoffTest
         assertEquals(delivered.size(), n);
         final int owner = ourIn.worker();
         assertTrue(owner == 0 || owner == 1);
-        assertEquals(n, handoff.lane(1 - owner).handedOver(), "the non-owner handed all its packets over");
+        assertEquals(n, handoff.lane(1 - owner).handedOver(Handoff.ESP_DECRYPT), "the non-owner handed all its packets over");
         // the workers are stopped: give the frames in the return rings back
         handoff.lane(0).returnFrames();
         handoff.lane(1).returnFrames();
         assertEquals(FRAMES_EACH, pool0.available());
         assertEquals(FRAMES_EACH, pool1.available());
+    }
+
+    /**
+     * Each worker has its own neighbour table; the NIC may put an ARP reply on another worker's
+     * queue than the one that asked. The receiving worker answers and shares the packet, so the
+     * worker holding a packet for that neighbour learns it and sends the packet.
+     */
+    @Test
+    void anArpReplyOnTheOtherWorkerReleasesWhatTheAskingWorkerHolds()
+    {
+        handoff = new Handoff(new FramePool[] {pool0, pool1}, 64);
+        w0.dp.handOffTo(handoff.lane(0));
+        w1.dp.handOffTo(handoff.lane(1));
+        // a host packet for the internet on worker 0: the router's MAC is unknown, the packet is held, ARP asked
+        w0.lan.inject(Packets.ethernet(Rig.LAN_MAC, Rig.HOST_MAC, 0x0800, Packets.ipv4(Rig.HOST_IP, ip("203.0.113.9"),
+            17, 64, 7, 0, Packets.udp(40000, 9, Packets.pattern(60, 7)))));
+        stepBoth(1);
+        final List<byte[]> asked = w0.wan.takeSent();
+        assertEquals(1, asked.size(), w0.dp.dropSummary());
+        assertEquals(0x0806, u16(asked.get(0), 12), "an ARP request for the router");
+        // the router's reply arrives on worker 1's queue
+        w1.wan.inject(Packets.ethernet(Rig.WAN_MAC, Rig.ROUTER_MAC, 0x0806,
+            Packets.arp(2, Rig.ROUTER_MAC, Rig.ROUTER_IP, Rig.WAN_MAC, Rig.WAN_IP)));
+        stepBoth(3);
+        final List<byte[]> sent = w0.wan.takeSent();
+        assertEquals(1, sent.size(), "worker 0 learned from worker 1's copy and sent what it held: " +
+            w0.dp.dropSummary() + " / " + w1.dp.dropSummary());
+        assertEquals(0x0800, u16(sent.get(0), 12));
+        assertTrue(w1.wan.takeSent().isEmpty(), "a reply is not answered");
+        assertTrue(w0.dp.neighbours().find(w0.wanIf.index(), Rig.ROUTER_IP) >= 0);
+        assertTrue(w1.dp.neighbours().find(w1.wanIf.index(), Rig.ROUTER_IP) >= 0);
+
+        // a request for our address on worker 1: answered once, by worker 1; worker 0 learns the asker too
+        w1.lan.inject(Packets.ethernet(-1L & 0xffff_ffff_ffffL, Rig.HOST_MAC, 0x0806,
+            Packets.arp(1, Rig.HOST_MAC, Rig.HOST_IP, 0, Rig.LAN_IP)));
+        stepBoth(3);
+        assertEquals(1, w1.lan.takeSent().size(), "one reply");
+        assertTrue(w0.lan.takeSent().isEmpty(), "the copy is not answered");
+        assertTrue(w0.dp.neighbours().find(w0.lanIf.index(), Rig.HOST_IP) >= 0);
+        stepBoth(1);
+        assertEquals(FRAMES_EACH, pool0.available());
+        assertEquals(FRAMES_EACH, pool1.available(), "the copies' frames came home");
     }
 }
