@@ -307,6 +307,7 @@ final class ConfigBuilder extends Block
         DataplaneSettings.IoBackend backend;
         List<Ref> interfaces;
         List<Integer> cpus;
+        DataplaneSettings.XdpMode xdpMode;
     }
 
     static final class PkiBuilder extends Block
@@ -1116,6 +1117,7 @@ final class ConfigBuilder extends Block
             names,
             workerCpus,
             defaultInterfaces,
-            defaultCpus);
+            defaultCpus,
+            sluice.xdpMode != null ? sluice.xdpMode : DataplaneSettings.XdpMode.AUTO);
     }
 }

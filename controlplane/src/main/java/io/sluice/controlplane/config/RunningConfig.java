@@ -617,7 +617,8 @@ public final class RunningConfig
     private void dataplane(final DataplaneSettings d)
     {
         final boolean backend = d.backend() != DataplaneSettings.IoBackend.AFXDP;
-        if (!backend && d.defaultInterfaces() && d.defaultCpus())
+        final boolean xdp = d.xdpMode() != DataplaneSettings.XdpMode.AUTO;
+        if (!backend && !xdp && d.defaultInterfaces() && d.defaultCpus())
         {
             return;
         }
@@ -629,6 +630,10 @@ public final class RunningConfig
         if (!d.defaultInterfaces() && !d.interfaces().isEmpty())
         {
             line(" io interfaces " + String.join(" ", d.interfaces()));
+        }
+        if (xdp)
+        {
+            line(" io xdp " + d.xdpMode().keyword());
         }
         if (!d.defaultCpus())
         {

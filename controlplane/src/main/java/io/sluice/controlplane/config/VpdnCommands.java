@@ -350,6 +350,19 @@ final class VpdnCommands
             };
             return null;
         });
+        g.sluice.command("io xdp", (a, s) ->
+        {
+            s.once("io xdp", a);
+            final String mode = a.keyword("an XDP mode", "auto, native or generic", "auto", "native", "generic");
+            a.end();
+            s.xdpMode = switch (mode)
+            {
+                case "native" -> DataplaneSettings.XdpMode.NATIVE;
+                case "generic" -> DataplaneSettings.XdpMode.GENERIC;
+                default -> DataplaneSettings.XdpMode.AUTO;
+            };
+            return null;
+        });
         g.sluice.command("io interfaces", (a, s) ->
         {
             if (!a.more())

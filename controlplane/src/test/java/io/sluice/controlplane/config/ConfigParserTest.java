@@ -215,6 +215,22 @@ class ConfigParserTest
             """);
         assertEquals(new DataplaneSettings(DataplaneSettings.IoBackend.TUN, List.of("eth1"), List.of(0, 2, 3),
             false, false), explicit.dataplane());
+        assertEquals(DataplaneSettings.XdpMode.AUTO, c.dataplane().xdpMode(), "native XDP where the driver has it");
+        final Config generic = config("""
+            interface eth0
+            sluice dataplane
+             io xdp generic
+            """);
+        assertEquals(DataplaneSettings.XdpMode.GENERIC, generic.dataplane().xdpMode());
+        assertTrue(RunningConfig.render(generic).contains("sluice dataplane\n io xdp generic\n"),
+            RunningConfig.render(generic));
+        final ConfigException bad = assertThrows(ConfigException.class, () -> config("""
+            interface eth0
+            sluice dataplane
+             io xdp fast
+            """));
+        assertTrue(bad.getMessage().contains("3:9") && bad.getMessage().contains("auto, native or generic"),
+            bad.getMessage());
     }
 
     @Test

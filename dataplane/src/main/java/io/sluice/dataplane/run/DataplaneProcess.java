@@ -39,6 +39,7 @@ import java.util.concurrent.CountDownLatch;
  * directory removed.
  * <pre>
  * sluice dataplane --run-dir DIR --interfaces IF[,IF...] [--cpus N[,N...]] [--backend afxdp|tun]
+ *                  [--xdp auto|native|generic]
  * </pre>
  */
 public final class DataplaneProcess implements AutoCloseable
@@ -97,6 +98,17 @@ public final class DataplaneProcess implements AutoCloseable
      */
     public DataplaneProcess(final Path runDir, final List<String> interfaces, final List<Integer> cpus,
         final boolean tun) throws Exception
+    {
+        this(runDir, interfaces, cpus, tun, "generic");
+    }
+
+    /**
+     * @param xdp where the XDP program runs: {@code native} (in the driver: a NIC's full speed),
+     *            {@code generic} (the kernel's SKB path, everywhere), {@code auto} (native where the
+     *            driver has it, else generic, said in the log)
+     */
+    public DataplaneProcess(final Path runDir, final List<String> interfaces, final List<Integer> cpus,
+        final boolean tun, final String xdp) throws Exception
     {
         this.runDir = runDir;
         final int n = cpus.size();
@@ -157,8 +169,7 @@ public final class DataplaneProcess implements AutoCloseable
                         " (the kernel's side of it is yours to address)");
                     continue;
                 }
-                final XdpPort first = XdpPort.open(ifname, 0, umem, pools.getFirst(), XdpSelection.everything(), config,
-                    false);
+                final XdpPort first = openFirst(ifname, pools.getFirst(), config, xdp);
                 ports.put(ifname, first);
                 allPorts.add(first);
                 final long mac = NetIf.hardwareAddress(ifname);
@@ -180,7 +191,8 @@ public final class DataplaneProcess implements AutoCloseable
                     allPorts.add(port);
                     workers.get(w).addEthernet(ifname, port, mac);
                 }
-                log("interface " + ifname + ": AF_XDP port open" + (n > 1 ? " on queues 0-" + (n - 1) : ""));
+                log("interface " + ifname + ": AF_XDP port open" + (n > 1 ? " on queues 0-" + (n - 1) : "") + " (" +
+                    (first.program().driverMode() ? "native" : "generic") + " XDP)");
             }
             this.counters = CountersFile.create(runDir);
             dp.exportCounters(counters, workers);
@@ -283,6 +295,26 @@ public final class DataplaneProcess implements AutoCloseable
             " (an SA's packets handed to the worker that owns it)"));
     }
 
+    /** The interface's program and its queue-0 socket, in the XDP mode asked for. */
+    private XdpPort openFirst(final String ifname, final FramePool pool, final XskSocket.Config config,
+        final String xdp)
+    {
+        if (!xdp.equals("auto"))
+        {
+            return XdpPort.open(ifname, 0, umem, pool, XdpSelection.everything(), config, xdp.equals("native"));
+        }
+        try
+        {
+            return XdpPort.open(ifname, 0, umem, pool, XdpSelection.everything(), config, true);
+        }
+        catch (final RuntimeException e)
+        {
+            log("interface " + ifname + ": native XDP refused (" + e.getMessage() + "); using generic XDP, which " +
+                "every driver has but is slower (io xdp generic says so in the configuration)");
+            return XdpPort.open(ifname, 0, umem, pool, XdpSelection.everything(), config, false);
+        }
+    }
+
     /** What the dataplane's command socket answers: {@code capture POINT FILE COUNT SECONDS}, {@code show drops}. */
     private String command(final String line)
     {
@@ -296,7 +328,16 @@ public final class DataplaneProcess implements AutoCloseable
             final StringBuilder b = new StringBuilder();
             for (int k = 0; k < workers.size(); k++)
             {
-                b.append(workers.size() > 1 ? "worker " + k + ": " : "").append(workers.get(k).dropSummary());
+                if (workers.size() == 1)
+                {
+                    b.append(workers.get(k).dropSummary());
+                    continue;
+                }
+                b.append("worker ").append(k).append(":\n");
+                for (final String drop : workers.get(k).dropSummary().lines().toList())
+                {
+                    b.append("  ").append(drop).append('\n');
+                }
             }
             return b.toString();
         }
@@ -442,6 +483,7 @@ public final class DataplaneProcess implements AutoCloseable
         List<String> interfaces = List.of();
         List<Integer> cpus = List.of(-1);
         boolean tun = false;
+        String xdp = "generic";
         for (int i = 0; i < args.length; i++)
         {
             switch (args[i])
@@ -457,6 +499,14 @@ public final class DataplaneProcess implements AutoCloseable
                 }
                 case "--run-dir" -> runDir = Path.of(args[++i]);
                 case "--interfaces" -> interfaces = List.of(args[++i].split(","));
+                case "--xdp" ->
+                {
+                    xdp = args[++i];
+                    if (!xdp.equals("auto") && !xdp.equals("native") && !xdp.equals("generic"))
+                    {
+                        throw new IllegalArgumentException("--xdp " + xdp + ": auto, native or generic");
+                    }
+                }
                 case "--cpu", "--cpus" -> cpus = java.util.Arrays.stream(args[++i].split(",")).map(Integer::parseInt)
                     .toList();
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
@@ -469,7 +519,7 @@ public final class DataplaneProcess implements AutoCloseable
         }
         Files.writeString(runDir.resolve("dataplane.pid"), ProcessHandle.current().pid() + "\n");
         final CountDownLatch stop = new CountDownLatch(1);
-        final DataplaneProcess process = new DataplaneProcess(runDir, interfaces, cpus, tun);
+        final DataplaneProcess process = new DataplaneProcess(runDir, interfaces, cpus, tun, xdp);
         final Thread hook = new Thread(() ->
         {
             log("stopping");

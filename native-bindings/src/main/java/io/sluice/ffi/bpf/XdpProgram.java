@@ -32,12 +32,14 @@ public final class XdpProgram implements AutoCloseable
     private final int mapFd;
     private final int progFd;
     private final int linkFd;
+    private final boolean driverMode;
     private boolean closed;
 
     private XdpProgram(
         final String ifname, final int ifindex, final XdpSelection selection, final int mapFd, final int progFd,
-        final int linkFd)
+        final int linkFd, final boolean driverMode)
     {
+        this.driverMode = driverMode;
         this.ifname = ifname;
         this.ifindex = ifindex;
         this.selection = selection;
@@ -63,7 +65,7 @@ public final class XdpProgram implements AutoCloseable
             progFd = Bpf.progLoad(Bpf.BPF_PROG_TYPE_XDP, classifier(mapFd, selection), "sluice_xdp");
             final int flags = driverMode ? Bpf.XDP_FLAGS_DRV_MODE : Bpf.XDP_FLAGS_SKB_MODE;
             final int linkFd = Bpf.linkXdp(progFd, ifindex, ifname, flags);
-            return new XdpProgram(ifname, ifindex, selection, mapFd, progFd, linkFd);
+            return new XdpProgram(ifname, ifindex, selection, mapFd, progFd, linkFd, driverMode);
         }
         catch (final RuntimeException e)
         {
@@ -138,6 +140,12 @@ public final class XdpProgram implements AutoCloseable
     public String ifname()
     {
         return ifname;
+    }
+
+    /** True when the program runs in the driver (native XDP), false in the generic SKB path. */
+    public boolean driverMode()
+    {
+        return driverMode;
     }
 
     public int ifindex()

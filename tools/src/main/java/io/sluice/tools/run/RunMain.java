@@ -147,7 +147,7 @@ public final class RunMain
             log("starting the dataplane on " + String.join(", ", settings.interfaces()) + " with " +
                 Math.max(1, settings.workerCpus().size()) + " worker(s)");
             dataplane = new ProcessBuilder(java("dataplane", "--run-dir", runDir.toString(), "--interfaces",
-                String.join(",", settings.interfaces()), "--cpus", cpus, "--backend",
+                String.join(",", settings.interfaces()), "--cpus", cpus, "--xdp", settings.xdpMode().keyword(), "--backend",
                 settings.backend().keyword())).inheritIO().start();
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(runDir.resolve("dataplane.ready")))

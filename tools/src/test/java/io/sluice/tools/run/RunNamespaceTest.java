@@ -403,6 +403,28 @@ class RunNamespaceTest
         assertTrue(ping.contains(" 0% packet loss"), ping + logs);
         final String workers = ctl(g, "show", "workers");
         assertTrue(workers.contains("worker 0: ") && workers.contains("worker 1: "), workers);
+        // native XDP on veth receives on the queue the sender transmitted on, chosen by flow hash: 32 flows
+        // (UDP to a closed port, each from its own source port) reach both workers, each counts its own
+        assertTrue(logs.get(0).toString().contains("(native XDP)"), logs.get(0).toString());
+        for (int f = 0; f < 32; f++)
+        {
+            lab.exec(h, "bash", "-c", "echo x > /dev/udp/10.6.0.1/" + (7000 + f));
+        }
+        Thread.sleep(300);
+        final String drops = ctl(g, "show", "drops");
+        int workersSeen = 0;
+        long closed = 0;
+        for (final String block : drops.split("(?m)^worker \\d:\\n"))
+        {
+            final Matcher m = Pattern.compile("ip4-local: closed-port (\\d+)").matcher(block);
+            if (m.find())
+            {
+                workersSeen++;
+                closed += Long.parseLong(m.group(1));
+            }
+        }
+        assertEquals(2, workersSeen, "both workers received some of the flows: " + drops);
+        assertEquals(32, closed, drops);
 
         // the same with one queue: worker 1 has none to read
         final String g1 = lab.namespace("g1q");
