@@ -410,21 +410,29 @@ class RunNamespaceTest
         {
             lab.exec(h, "bash", "-c", "echo x > /dev/udp/10.6.0.1/" + (7000 + f));
         }
-        Thread.sleep(300);
-        final String drops = ctl(g, "show", "drops");
-        int workersSeen = 0;
-        long closed = 0;
-        for (final String block : drops.split("(?m)^worker \\d:\\n"))
+        // the workers count as they go: ask until all 32 are counted
+        final long until = System.nanoTime() + 10_000_000_000L;
+        String drops;
+        int workersSeen;
+        long closed;
+        do
         {
-            final Matcher m = Pattern.compile("ip4-local: closed-port (\\d+)").matcher(block);
-            if (m.find())
+            drops = ctl(g, "show", "drops");
+            workersSeen = 0;
+            closed = 0;
+            for (final String block : drops.split("(?m)^worker \\d:\\n"))
             {
-                workersSeen++;
-                closed += Long.parseLong(m.group(1));
+                final Matcher m = Pattern.compile("ip4-local: closed-port (\\d+)").matcher(block);
+                if (m.find())
+                {
+                    workersSeen++;
+                    closed += Long.parseLong(m.group(1));
+                }
             }
         }
-        assertEquals(2, workersSeen, "both workers received some of the flows: " + drops);
+        while (closed < 32 && System.nanoTime() < until);
         assertEquals(32, closed, drops);
+        assertEquals(2, workersSeen, "both workers received some of the flows: " + drops);
 
         // the same with one queue: worker 1 has none to read
         final String g1 = lab.namespace("g1q");

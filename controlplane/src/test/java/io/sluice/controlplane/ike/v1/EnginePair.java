@@ -13,6 +13,10 @@ import java.util.Deque;
 import java.util.List;
 import java.util.function.Predicate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 /**
  * Two engines wired back to back through an in-memory network with a virtual clock. The network
  * can drop datagrams and can put a NAT in front of {@code a} (its source address and port are
@@ -160,5 +164,23 @@ final class EnginePair
     String logs()
     {
         return "--- A ---\n" + String.join("\n", logA) + "\n--- B ---\n" + String.join("\n", logB);
+    }
+
+    /** Both sides hold one child SA, each one's inbound the other's outbound, keys and algorithms alike. */
+    static void assertChildrenMirror(final EnginePair p)
+    {
+        assertEquals(1, p.childrenA.size(), p.logs());
+        assertEquals(1, p.childrenB.size(), p.logs());
+        final ChildSa a = p.childrenA.get(0);
+        final ChildSa b = p.childrenB.get(0);
+        assertEquals(a.spiIn(), b.spiOut());
+        assertEquals(a.spiOut(), b.spiIn());
+        assertArrayEquals(a.keyIn(), b.keyOut());
+        assertArrayEquals(a.keyOut(), b.keyIn());
+        assertFalse(java.util.Arrays.equals(a.keyIn(), a.keyOut()), "directions must have different keys");
+        assertEquals(a.encryption(), b.encryption());
+        assertEquals(a.integrity(), b.integrity());
+        assertEquals(a.encryption().keyMaterialLength() + a.integrity().keyLength(), a.keyIn().length,
+            "cipher and integrity key material");
     }
 }

@@ -33,22 +33,6 @@ class Ikev1EngineTest
             ip("198.51.100.7"));
     }
 
-    private static void assertChildrenMirror(final EnginePair p)
-    {
-        assertEquals(1, p.childrenA.size(), p.logs());
-        assertEquals(1, p.childrenB.size(), p.logs());
-        final ChildSa a = p.childrenA.get(0);
-        final ChildSa b = p.childrenB.get(0);
-        assertEquals(a.spiIn(), b.spiOut());
-        assertEquals(a.spiOut(), b.spiIn());
-        assertArrayEquals(a.keyIn(), b.keyOut());
-        assertArrayEquals(a.keyOut(), b.keyIn());
-        assertFalse(Arrays.equals(a.keyIn(), a.keyOut()), "directions must have different keys");
-        assertEquals(a.encryption(), b.encryption());
-        assertEquals(a.integrity(), b.integrity());
-        assertEquals(a.encryption().keyMaterialLength() + a.integrity().keyLength(), a.keyIn().length);
-    }
-
     @Test
     void mainModeAndQuickModeAgreeOnKeysWithoutPfs()
     {
@@ -58,7 +42,7 @@ class Ikev1EngineTest
             phase2(A, 0, set("ts", EspEncryption.AES_CBC_128, EspIntegrity.HMAC_SHA1_96)));
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         final ChildSa a = p.childrenA.get(0);
         assertEquals(0, a.pfsGroup());
         assertFalse(a.udpEncapsulated());
@@ -87,7 +71,7 @@ class Ikev1EngineTest
             final var p = pair(pol, pol, phase2(B, (int)c[3], ts), phase2(A, (int)c[3], ts));
             p.a.initiate(new InetSocketAddress(ip(B), 500));
             p.run();
-            assertChildrenMirror(p);
+            EnginePair.assertChildrenMirror(p);
             assertEquals((int)c[3], p.childrenB.get(0).pfsGroup());
         }
     }
@@ -105,7 +89,7 @@ class Ikev1EngineTest
         final var p = new EnginePair(sa, sb, ip("198.51.100.7"));
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         assertTrue(p.logB.stream().anyMatch(l -> l.contains("atts are acceptable: 3DES/MD5")), p.logs());
     }
 
@@ -154,7 +138,7 @@ class Ikev1EngineTest
         p.nat = true;
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         assertTrue(p.childrenA.get(0).udpEncapsulated());
         assertEquals(4500, p.childrenA.get(0).peer().getPort());
         assertEquals(34500, p.childrenB.get(0).peer().getPort());
@@ -180,7 +164,7 @@ class Ikev1EngineTest
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
         p.advance(60_000, 500);
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         final var ca = p.a.counters();
         final var cb = p.b.counters();
         assertTrue(ca.retransmits() + cb.retransmits() >= 3, ca + " " + cb);
@@ -197,7 +181,7 @@ class Ikev1EngineTest
             builder(B, A, "k", pol, phase2(A, 0, ts)).build(), ip("198.51.100.7"));
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         p.advance(25_000, 100);
         assertTrue(p.a.counters().dpdAcksReceived() >= 2, p.a.counters().toString());
         assertEquals(p.a.counters().dpdSent(), p.b.counters().dpdAnswered());
@@ -266,7 +250,7 @@ class Ikev1EngineTest
         final var p = pair(pol, pol, phase2(B, 14, ts), phase2(A, 14, ts));
         p.a.initiateAggressive(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         assertTrue(p.logA.stream().anyMatch(l -> l.contains("IKE_I_AM1")), p.logs());
     }
 
@@ -313,7 +297,7 @@ class Ikev1EngineTest
             if (encryptedOnly)
             {
                 // encrypted messages are authenticated: corrupted copies change no state
-                assertChildrenMirror(p);
+                EnginePair.assertChildrenMirror(p);
             }
         }
     }
@@ -383,7 +367,7 @@ class Ikev1EngineTest
         p.wire.clear();
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
     }
 
     @Test

@@ -165,19 +165,6 @@ class Ikev1RsaEncryptedNonceTest
         return b;
     }
 
-    private static void assertChildrenMirror(final EnginePair p)
-    {
-        assertEquals(1, p.childrenA.size(), p.logs());
-        assertEquals(1, p.childrenB.size(), p.logs());
-        final ChildSa a = p.childrenA.get(0);
-        final ChildSa b = p.childrenB.get(0);
-        assertEquals(a.spiIn(), b.spiOut());
-        assertEquals(a.spiOut(), b.spiIn());
-        assertArrayEquals(a.keyIn(), b.keyOut());
-        assertArrayEquals(a.keyOut(), b.keyIn());
-        assertFalse(Arrays.equals(a.keyIn(), a.keyOut()), "directions must have different keys");
-    }
-
     /** Neither side has phase 1 or an IPsec SA, and no IKE SA is left half open. */
     private static void assertNoSa(final EnginePair p)
     {
@@ -249,7 +236,7 @@ class Ikev1RsaEncryptedNonceTest
         assertTrue(logged(p.logA, "responder chose priority 10 policy", "rsa-encr"), p.logs());
         assertTrue(logged(p.logA, "RSA encrypted nonce authentication"), p.logs());
         assertTrue(p.eventsA.contains("phase1 " + B) && p.eventsB.contains("phase1 " + A), p.logs());
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         assertEquals(EspEncryption.AES_CBC_256, p.childrenA.get(0).encryption());
 
         // message 3 carries the nonce and the identity encrypted to B's 1024-bit key, not in the clear
@@ -279,7 +266,7 @@ class Ikev1RsaEncryptedNonceTest
         final EnginePair p = new EnginePair(a.build(), b.build(), ip("198.51.100.7"));
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         assertTrue(logged(p.logA, "identity gw-b.example and nonce decrypted, answering to named-key gw-b.example"),
             p.logs());
     }
@@ -363,7 +350,7 @@ class Ikev1RsaEncryptedNonceTest
             "key pubkey-chain rsa"), p.logs());
         assertEquals(List.of(Ikev1.AUTH_PSK, Ikev1.AUTH_RSA_SIG), offered, "policy 20 and the default suite");
         assertTrue(logged(p.logA, "responder chose priority 20 policy", "pre-share"), p.logs());
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
     }
 
     @Test
@@ -378,7 +365,7 @@ class Ikev1RsaEncryptedNonceTest
         assertTrue(logged(p.logB, "priority 10 policy (rsa-encr) not accepted from " + A, "no public key for it"),
             p.logs());
         assertTrue(logged(p.logA, "responder chose priority 20 policy", "pre-share"), p.logs());
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
     }
 
     @Test
@@ -424,7 +411,7 @@ class Ikev1RsaEncryptedNonceTest
         corrupting[0] = false;
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
     }
 
     @Test
@@ -471,7 +458,7 @@ class Ikev1RsaEncryptedNonceTest
         };
         p.a.initiate(new InetSocketAddress(ip(B), 500));
         p.run();
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         assertEquals(4, secrets.size());
         for (final KeyPair k : new KeyPair[]{KEY_A, KEY_B})
         {
@@ -497,7 +484,7 @@ class Ikev1RsaEncryptedNonceTest
         p.run();
         assertTrue(logged(p.logB, "AM1: identity " + A + " and nonce decrypted"), p.logs());
         assertTrue(p.eventsA.contains("phase1 " + B) && p.eventsB.contains("phase1 " + A), p.logs());
-        assertChildrenMirror(p);
+        EnginePair.assertChildrenMirror(p);
         assertTrue(p.a.showCryptoIsakmpSa().contains("QM_IDLE"), p.a.showCryptoIsakmpSa());
     }
 
