@@ -12,6 +12,7 @@ import io.sluice.dataplane.esp.SecurityAssociationDatabase;
 import io.sluice.dataplane.frame.Burst;
 import io.sluice.dataplane.frame.FramePool;
 import io.sluice.dataplane.graph.Graph;
+import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.gre.GreInput;
 import io.sluice.dataplane.gre.GreOutput;
@@ -36,6 +37,7 @@ import io.sluice.dataplane.l2tp.L2tpv3Output;
 import io.sluice.dataplane.packet.Bytes;
 import io.sluice.dataplane.port.Port;
 import io.sluice.dataplane.punt.PuntQueue;
+import io.sluice.dataplane.worker.Handoff;
 import io.sluice.dataplane.worker.Worker;
 
 import org.agrona.concurrent.CachedNanoClock;
@@ -104,7 +106,7 @@ public final class Dataplane
     private static final int TUNNEL_IPSEC = 3;
 
     private final SecurityAssociationDatabase sad;
-    private io.sluice.dataplane.worker.Handoff.Lane handoff;
+    private Handoff.Lane handoff;
     private final CachedNanoClock clock = new CachedNanoClock();
     private final EspCodec espCodec;
     private final Map<Long, Integer> bindingIds = new HashMap<>();
@@ -532,39 +534,42 @@ public final class Dataplane
         };
     }
 
-    /** The worker's duty cycle: a burst from each port through the graph, then transmit. */
     /**
      * Makes this dataplane one of several workers sharing SAs: an SA's packets that arrive here
      * while another worker owns the SA go to it over {@code lane}, and theirs come here. Call
      * before the worker starts.
      */
-    public synchronized void handOffTo(final io.sluice.dataplane.worker.Handoff.Lane lane)
+    public synchronized void handOffTo(final Handoff.Lane lane)
     {
         this.handoff = lane;
     }
 
     /** This worker's end of the SA handoff rings, or null when it is the only worker. */
-    public io.sluice.dataplane.worker.Handoff.Lane handoff()
+    public Handoff.Lane handoff()
     {
         return handoff;
     }
 
+    /**
+     * The worker's duty cycle: packets other workers handed over, a burst from each port through
+     * the graph, then transmit.
+     */
     public Worker.Job job()
     {
         final Burst rx = new Burst(pool.memory(), Burst.DEFAULT_CAPACITY);
-        final io.sluice.dataplane.worker.Handoff.Lane lane = handoff;
+        final Handoff.Lane lane = handoff;
         final int[] handedRxIf = graph.meta().rxInterface;
         final int[] handedFlags = graph.meta().flags;
         final int[] handedBinding = graph.meta().espBinding;
-        final io.sluice.dataplane.worker.Handoff.Receiver fromOtherWorkers =
+        final Handoff.Receiver fromOtherWorkers =
             (target, address, length, rxInterface, flags, binding) ->
             {
                 final int frame = pool.index(address);
                 handedRxIf[frame] = rxInterface;
-                handedFlags[frame] = flags | io.sluice.dataplane.graph.Meta.HANDED_OVER;
+                handedFlags[frame] = flags | Meta.HANDED_OVER;
                 handedBinding[frame] = binding;
-                graph.enqueue(target == io.sluice.dataplane.worker.Handoff.ESP_DECRYPT ? espDecrypt :
-                    target == io.sluice.dataplane.worker.Handoff.ESP_ENCRYPT ? espEncrypt : arpInput, address, length);
+                graph.enqueue(target == Handoff.ESP_DECRYPT ? espDecrypt :
+                    target == Handoff.ESP_ENCRYPT ? espEncrypt : arpInput, address, length);
             };
         final long[] nextTimer = {System.nanoTime() + TIMER_NANOS};
         // the FIB reuses a freed tbl8 group only after every registered reader has passed a
