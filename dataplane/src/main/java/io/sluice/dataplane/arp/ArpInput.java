@@ -2,11 +2,13 @@ package io.sluice.dataplane.arp;
 
 import io.sluice.dataplane.Dataplane;
 import io.sluice.dataplane.frame.Burst;
+import io.sluice.dataplane.graph.Meta;
 import io.sluice.dataplane.graph.Node;
 import io.sluice.dataplane.iface.Interface;
 import io.sluice.dataplane.packet.Arp;
 import io.sluice.dataplane.packet.Bytes;
 import io.sluice.dataplane.packet.Ethernet;
+import io.sluice.dataplane.worker.Handoff;
 
 import java.lang.foreign.MemorySegment;
 
@@ -57,8 +59,8 @@ public final class ArpInput extends Node
             final int spa = Bytes.u32(m, at + Arp.SPA);
             final int tpa = Bytes.u32(m, at + Arp.TPA);
             final boolean forUs = ifc.prefixLength() > 0 && tpa == ifc.address();
-            final io.sluice.dataplane.worker.Handoff.Lane lane = dp.handoff();
-            final boolean copy = (graph.meta().flags[frame] & io.sluice.dataplane.graph.Meta.HANDED_OVER) != 0;
+            final Handoff.Lane lane = dp.handoff();
+            final boolean copy = (graph.meta().flags[frame] & Meta.HANDED_OVER) != 0;
             if (lane != null && !copy)
             {
                 shareWithOtherWorkers(lane, m, at, len, graph.meta().rxInterface[frame]);
@@ -94,7 +96,7 @@ public final class ArpInput extends Node
 
     /** A copy of the ARP packet (with its Ethernet header) in a frame of ours for each other worker. */
     private void shareWithOtherWorkers(
-        final io.sluice.dataplane.worker.Handoff.Lane lane, final MemorySegment m, final long at, final int len,
+        final Handoff.Lane lane, final MemorySegment m, final long at, final int len,
         final int rxInterface)
     {
         for (int w = 0; w < lane.workers(); w++)
@@ -111,7 +113,7 @@ public final class ArpInput extends Node
             }
             final long copyAt = f + graph.pool().dataOffset() + Ethernet.LENGTH;
             MemorySegment.copy(m, at - Ethernet.LENGTH, m, copyAt - Ethernet.LENGTH, Ethernet.LENGTH + len);
-            if (!lane.handOver(w, io.sluice.dataplane.worker.Handoff.ARP_INPUT, copyAt, len, rxInterface, 0, 0))
+            if (!lane.handOver(w, Handoff.ARP_INPUT, copyAt, len, rxInterface, 0, 0))
             {
                 graph.pool().release(f);
             }
