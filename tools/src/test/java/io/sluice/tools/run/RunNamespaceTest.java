@@ -333,7 +333,8 @@ class RunNamespaceTest
         // both gateways may initiate at the same moment: one IKE SA each way, both shown
         assertTrue(session.contains("Interface: Tunnel0\nSession status: UP-ACTIVE\nPeer: 192.0.2.2 port 500\n" +
             "  IKEv2 SA: local 192.0.2.1/500 remote 192.0.2.2/500 Active\n"), session);
-        assertTrue(session.contains("  IPSEC FLOW: permit ip host 192.0.2.1 host 192.0.2.2\n        Active SAs: "),
+        // tunnel protection protects GRE between the endpoints: protocol 47 in the traffic selectors, as IOS has it
+        assertTrue(session.contains("  IPSEC FLOW: permit 47 host 192.0.2.1 host 192.0.2.2\n        Active SAs: "),
             session);
         final String sa = ctl(g1, "show", "crypto", "ipsec", "sa");
         assertTrue(sa.contains("in use settings ={Transport, }") && encaps(sa) >= 3, sa);

@@ -2635,10 +2635,17 @@ public final class Ikev2Engine implements IkeUdpTransport.Endpoint
         return ByteBuffer.allocate(4).putInt((int)v).array();
     }
 
+    /**
+     * Without selectors of its own a child protects what {@code tunnel protection} sends: GRE between
+     * the two endpoints, proposed as protocol 47 as IOS does (a peer asking for any protocol is
+     * narrowed to GRE).
+     */
     private static TrafficSelector host(final InetAddress address)
     {
-        return TrafficSelector.of(Ip4Subnet.host(Ikev2Settings.ip4(address)));
+        return TrafficSelector.of(Ip4Subnet.host(Ikev2Settings.ip4(address)), GRE);
     }
+
+    private static final int GRE = 47;
 
     private byte[] randomBytes(final int n)
     {
