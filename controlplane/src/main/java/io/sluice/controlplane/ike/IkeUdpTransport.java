@@ -69,6 +69,40 @@ public final class IkeUdpTransport implements AutoCloseable
         return new IkeUdpTransport(ike, natT, ikePort, natTPort, selector);
     }
 
+    /**
+     * Two sockets on free ports of {@code local}, which the engine still sees as {@code ikePort} and
+     * {@code natTPort} (what arrives on the first is handed over as arriving on {@code ikePort}): for
+     * tests that need the kernel's sockets without the privileged ports. {@link #localAddress} says
+     * where each really is.
+     */
+    public static IkeUdpTransport openOnFreePorts(final InetAddress local, final int ikePort, final int natTPort)
+        throws IOException
+    {
+        final DatagramChannel ike = bind(local, 0);
+        final DatagramChannel natT;
+        try
+        {
+            natT = bind(local, 0);
+            ike.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            natT.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        }
+        catch (final IOException e)
+        {
+            ike.close();
+            throw e;
+        }
+        final Selector selector = Selector.open();
+        ike.register(selector, SelectionKey.OP_READ, ikePort);
+        natT.register(selector, SelectionKey.OP_READ, natTPort);
+        return new IkeUdpTransport(ike, natT, ikePort, natTPort, selector);
+    }
+
+    /** Where the socket the engine calls {@code port} is bound. */
+    public InetSocketAddress localAddress(final int port) throws IOException
+    {
+        return (InetSocketAddress)(port == natTPort ? natT : ike).getLocalAddress();
+    }
+
     private static DatagramChannel bind(final InetAddress local, final int port) throws IOException
     {
         final DatagramChannel channel = DatagramChannel.open();
