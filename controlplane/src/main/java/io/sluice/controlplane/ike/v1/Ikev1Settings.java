@@ -386,16 +386,9 @@ public record Ikev1Settings(
                 }
                 final List<Ipsec.TransformSet> sets = entry.transformSets().stream()
                     .map(name -> config.ipsec().transformSet(name)).flatMap(Optional::stream).toList();
-                Selector local = null;
-                Selector remote = null;
-                final Optional<AccessList.Rule> rule = entry.matchAddress().flatMap(config::accessList)
-                    .flatMap(acl -> acl.rules().stream().filter(AccessList.Rule::permit).findFirst());
-                if (rule.isPresent())
-                {
-                    final int protocol = rule.get().protocol().orElse(0);
-                    local = new Selector(rule.get().source(), protocol, 0);
-                    remote = new Selector(rule.get().destination(), protocol, 0);
-                }
+                final Optional<AccessList.Rule> rule = firstPermit(config, entry.matchAddress());
+                final Selector local = rule.map(Ikev1Settings::sourceSelector).orElse(null);
+                final Selector remote = rule.map(Ikev1Settings::destinationSelector).orElse(null);
                 final int pfs = entry.pfs().map(g -> g.number()).orElse(0);
                 final List<InetAddress> group = new ArrayList<>();
                 for (final CryptoMap.Peer peer : entry.peers())
@@ -414,6 +407,23 @@ public record Ikev1Settings(
         return b.build();
     }
 
+    /** The first permit line of a {@code match address} access list: what quick mode proposes. */
+    private static Optional<AccessList.Rule> firstPermit(final Config config, final Optional<String> matchAddress)
+    {
+        return matchAddress.flatMap(config::accessList)
+            .flatMap(acl -> acl.rules().stream().filter(AccessList.Rule::permit).findFirst());
+    }
+
+    private static Selector sourceSelector(final AccessList.Rule rule)
+    {
+        return new Selector(rule.source(), rule.protocol().orElse(0), 0);
+    }
+
+    private static Selector destinationSelector(final AccessList.Rule rule)
+    {
+        return new Selector(rule.destination(), rule.protocol().orElse(0), 0);
+    }
+
     /**
      * A dynamic map entry as quick mode uses it: for any peer. Its {@code match address}, if any,
      * bounds the proxy identities as a crypto map entry's does; without one, ours may be anything the
@@ -423,16 +433,9 @@ public record Ikev1Settings(
     {
         final List<Ipsec.TransformSet> sets = entry.transformSets().stream()
             .map(name -> config.ipsec().transformSet(name)).flatMap(Optional::stream).toList();
-        Selector local = Selector.of(Ip4Subnet.ANY);
-        Selector remote = null;
-        final Optional<AccessList.Rule> rule = entry.matchAddress().flatMap(config::accessList)
-            .flatMap(acl -> acl.rules().stream().filter(AccessList.Rule::permit).findFirst());
-        if (rule.isPresent())
-        {
-            final int protocol = rule.get().protocol().orElse(0);
-            local = new Selector(rule.get().source(), protocol, 0);
-            remote = new Selector(rule.get().destination(), protocol, 0);
-        }
+        final Optional<AccessList.Rule> rule = firstPermit(config, entry.matchAddress());
+        final Selector local = rule.map(Ikev1Settings::sourceSelector).orElse(Selector.of(Ip4Subnet.ANY));
+        final Selector remote = rule.map(Ikev1Settings::destinationSelector).orElse(null);
         return new Phase2Policy(Ip4Subnet.ANY, sets, entry.lifetime(), entry.pfs().map(g -> g.number()).orElse(0),
             local, remote);
     }
