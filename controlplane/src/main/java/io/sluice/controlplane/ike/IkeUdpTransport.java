@@ -52,11 +52,17 @@ public final class IkeUdpTransport implements AutoCloseable
      */
     public static IkeUdpTransport open(final InetAddress local, final int ikePort, final int natTPort) throws IOException
     {
-        final DatagramChannel ike = bind(local, ikePort);
+        return open(local, ikePort, natTPort, ikePort, natTPort);
+    }
+
+    private static IkeUdpTransport open(final InetAddress local, final int ikePort, final int natTPort,
+        final int bindIke, final int bindNatT) throws IOException
+    {
+        final DatagramChannel ike = bind(local, bindIke);
         final DatagramChannel natT;
         try
         {
-            natT = bind(local, natTPort);
+            natT = bind(local, bindNatT);
         }
         catch (final IOException e)
         {
@@ -78,23 +84,10 @@ public final class IkeUdpTransport implements AutoCloseable
     public static IkeUdpTransport openOnFreePorts(final InetAddress local, final int ikePort, final int natTPort)
         throws IOException
     {
-        final DatagramChannel ike = bind(local, 0);
-        final DatagramChannel natT;
-        try
-        {
-            natT = bind(local, 0);
-            ike.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-            natT.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-        }
-        catch (final IOException e)
-        {
-            ike.close();
-            throw e;
-        }
-        final Selector selector = Selector.open();
-        ike.register(selector, SelectionKey.OP_READ, ikePort);
-        natT.register(selector, SelectionKey.OP_READ, natTPort);
-        return new IkeUdpTransport(ike, natT, ikePort, natTPort, selector);
+        final IkeUdpTransport t = open(local, ikePort, natTPort, 0, 0);
+        t.ike.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        t.natT.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        return t;
     }
 
     /** Where the socket the engine calls {@code port} is bound. */
